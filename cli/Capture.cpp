@@ -1,0 +1,32 @@
+#include "Capture.hpp"
+
+namespace dapscope::cli
+{
+
+Capture::Capture(CaptureOptions options) : m_queue(options.captureBufferBytes)
+{
+    storage::IngestOptions ingest;
+    ingest.redaction = options.redaction;
+    ingest.log = options.log;
+    m_recorder = std::make_unique<storage::Recorder>(options.storePath, m_queue, std::move(ingest));
+    m_loop = std::make_unique<net::EventLoop>("dapscope-relay");
+    m_relay = std::make_unique<proxy::Relay>(*m_loop, options.relay, m_queue);
+}
+
+Capture::~Capture()
+{
+    Stop(std::chrono::milliseconds(0));
+}
+
+size_t Capture::Stop(std::chrono::milliseconds drain)
+{
+    if (m_stopped) return 0;
+    m_stopped = true;
+    size_t dropped = m_relay->Shutdown(drain);
+    m_relay.reset();
+    m_loop.reset(); // destroys the context: the last close callbacks reach the queue
+    m_recorder->Stop();
+    return dropped;
+}
+
+} // namespace dapscope::cli

@@ -1,0 +1,51 @@
+#pragma once
+// The whole capture pipeline in one object: relay (lws thread) -> TapQueue -> Recorder (writer thread) -> store.
+// Used by `dapscope proxy`, `dapscope demo` and the GUI's embedded proxy.
+
+#include "net/EventLoop.hpp"
+#include "proxy/Relay.hpp"
+#include "proxy/TapQueue.hpp"
+#include "storage/Recorder.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace dapscope::cli
+{
+
+struct CaptureOptions
+{
+    std::string storePath;
+    proxy::RelayOptions relay;
+    inspector::RedactionPolicy redaction;
+    size_t captureBufferBytes = 8u << 20;        // TapQueue budget before payloads are elided
+    std::function<void(const std::string&)> log; // per-session lines (recorder thread)
+};
+
+class Capture
+{
+  public:
+    // Opens the store and starts listening. Throws storage::StoreError or std::runtime_error.
+    explicit Capture(CaptureOptions options);
+    ~Capture(); // Stop(0)
+
+    int Port() const { return m_relay->Port(); }
+    size_t OpenSessions() const { return m_relay->OpenSessions(); }
+    storage::Recorder& Recorder() { return *m_recorder; }
+    proxy::TapQueue& Queue() { return m_queue; }
+
+    // Close sessions with 1001 (waiting up to `drain` for them), stop the relay and flush the store.
+    // Returns the number of sessions that had to be dropped. Idempotent.
+    size_t Stop(std::chrono::milliseconds drain);
+
+  private:
+    proxy::TapQueue m_queue;
+    std::unique_ptr<storage::Recorder> m_recorder;
+    std::unique_ptr<net::EventLoop> m_loop;
+    std::unique_ptr<proxy::Relay> m_relay;
+    bool m_stopped = false;
+};
+
+} // namespace dapscope::cli

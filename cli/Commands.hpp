@@ -1,0 +1,35 @@
+#pragma once
+// Each `dapscope` subcommand registers itself on the CLI11 app; the chosen one stores its action in `run`.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace dapscope::cli
+{
+
+using CommandAction = std::function<int()>;
+
+// Exit codes shared by every command.
+enum ExitCode : int
+{
+    kExitOk = 0,
+    kExitFailure = 1, // the command ran and found a problem (e.g. replay differs)
+    kExitUsage = 2,   // bad arguments, unusable store, cannot listen...
+};
+
+void AddProxyCommand(CLI::App& app, CommandAction& run);
+void AddSessionsCommand(CLI::App& app, CommandAction& run);
+void AddShowCommand(CLI::App& app, CommandAction& run);
+void AddStatsCommand(CLI::App& app, CommandAction& run);
+void AddMockEngineCommand(CLI::App& app, CommandAction& run);
+void AddDemoCommand(CLI::App& app, CommandAction& run);
+
+// The `--db` option every command takes (default: the per-user store).
+CLI::Option* AddDbOption(CLI::App& command, std::string& path);
+
+// Print "dapscope: <message>" to stderr and return kExitUsage.
+int Fail(const std::string& message);
+
+} // namespace dapscope::cli

@@ -1,0 +1,33 @@
+// dapscope: the command-line entry point. Subcommands live in one file each (cli/*Command.cpp).
+
+#include "Commands.hpp"
+
+#include <cstdio>
+
+int main(int argc, char** argv)
+{
+    using namespace dapscope::cli;
+    CLI::App app{"dapscope: a protocol traffic debugger for the RocketRide engine.\n"
+                 "Point an SDK at `dapscope proxy` instead of the engine, then look at what was said with "
+                 "`dapscope sessions`, `show` and `stats`.",
+                 "dapscope"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "dapscope 0.1.0");
+    CommandAction run;
+    AddProxyCommand(app, run);
+    AddSessionsCommand(app, run);
+    AddShowCommand(app, run);
+    AddStatsCommand(app, run);
+    AddMockEngineCommand(app, run);
+    AddDemoCommand(app, run);
+    try
+    {
+        app.parse(argc, argv);
+    }
+    catch (const CLI::ParseError& e)
+    {
+        int code = app.exit(e);
+        return code == 0 ? kExitOk : kExitUsage;
+    }
+    return run ? run() : kExitUsage;
+}

@@ -1,0 +1,159 @@
+// `dapscope proxy`: the capturing man-in-the-middle relay.
+
+#include "Capture.hpp"
+#include "Commands.hpp"
+#include "inspector/Redactor.hpp"
+#include "net/EngineUri.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+namespace dapscope::cli
+{
+
+namespace
+{
+struct ProxyArgs
+{
+    std::string listen = "127.0.0.1:5566";
+    std::string upstream;
+    std::string db;
+    uint64_t maxCaptureBytes = 64u << 20;
+    uint64_t captureBuffer = 8u << 20;
+    std::string caFile;
+    bool insecure = false;
+    std::vector<std::string> subprotocols;
+    std::vector<std::string> redact;
+    bool noRedact = false;
+    bool quiet = false;
+};
+
+std::string DefaultUpstream()
+{
+    const char* env = std::getenv("ROCKETRIDE_URI");
+    return env && *env ? env : "ws://127.0.0.1:5565";
+}
+
+int RunProxy(const ProxyArgs& args)
+{
+    std::string error;
+    auto upstream = net::NormaliseEngineUri(args.upstream, "", &error);
+    if (!upstream) return Fail("--upstream: " + error);
+    auto listen = net::ParseListenAddress(args.listen, &error);
+    if (!listen) return Fail("--listen: " + error);
+    for (const std::string& rule : args.redact)
+        if (auto problem = inspector::ValidateRedactionRule(rule)) return Fail("--redact " + rule + ": " + *problem);
+
+    // Signals are taken by sigwait() below: block them before any thread starts so none of them gets one.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    CaptureOptions options;
+    options.storePath = args.db;
+    options.relay.listenHost = listen->first;
+    options.relay.listenPort = listen->second;
+    options.relay.upstream = *upstream;
+    options.relay.caFile = args.caFile;
+    options.relay.insecure = args.insecure;
+    options.relay.subprotocols = args.subprotocols;
+    options.relay.limits.maxCaptureBytes = args.maxCaptureBytes;
+    options.captureBufferBytes = args.captureBuffer;
+    options.redaction.enabled = !args.noRedact;
+    options.redaction.userRules = args.redact;
+    if (!args.quiet)
+        options.log = [](const std::string& line)
+        {
+            std::printf("%s\n", line.c_str());
+            std::fflush(stdout);
+        };
+
+    std::unique_ptr<Capture> capture;
+    try
+    {
+        capture = std::make_unique<Capture>(std::move(options));
+    }
+    catch (const std::exception& e)
+    {
+        return Fail(e.what());
+    }
+
+    std::string upstreamText = upstream->ToString();
+    std::printf("dapscope proxy: listening on ws://%s:%d (any path), relaying to %s\n", listen->first.c_str(),
+                capture->Port(), upstreamText.c_str());
+    std::printf("dapscope proxy: capturing to %s (redaction %s)\n", args.db.c_str(),
+                args.noRedact ? "OFF: secrets are stored as sent" : "on");
+    if (!net::IsLoopbackHost(listen->first))
+        std::printf("dapscope proxy: WARNING: listening on %s, reachable from the network; captured traffic may "
+                    "contain API keys and other secrets\n",
+                    listen->first.c_str());
+    if (args.insecure && upstream->tls)
+        std::printf("dapscope proxy: WARNING: --insecure: the upstream certificate is not verified\n");
+    std::printf("dapscope proxy: point your SDK at http://%s:%d (e.g. ROCKETRIDE_URI=http://%s:%d); Ctrl-C stops\n",
+                listen->first.c_str(), capture->Port(), listen->first.c_str(), capture->Port());
+    std::fflush(stdout);
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::printf("dapscope proxy: %s: closing %zu open session(s)\n", signal == SIGINT ? "interrupted" : "terminated",
+                capture->OpenSessions());
+    std::fflush(stdout);
+    size_t dropped = capture->Stop(std::chrono::seconds(3));
+    storage::RecorderStats stats = capture->Recorder().Stats();
+    std::printf("dapscope proxy: stored %llu session(s), %llu message(s)%s in %s\n",
+                static_cast<unsigned long long>(stats.sessions), static_cast<unsigned long long>(stats.messages),
+                dropped ? " (some sessions did not close in time)" : "", args.db.c_str());
+    if (stats.elided)
+        std::printf("dapscope proxy: %llu message(s) were stored without their bytes: capture fell behind "
+                    "(raise --capture-buffer)\n",
+                    static_cast<unsigned long long>(stats.elided));
+    if (stats.lostRecords)
+        std::printf("dapscope proxy: %llu record(s) could not be written: %s\n",
+                    static_cast<unsigned long long>(stats.lostRecords), stats.lastError.c_str());
+    return kExitOk;
+}
+} // namespace
+
+void AddProxyCommand(CLI::App& app, CommandAction& run)
+{
+    auto args = std::make_shared<ProxyArgs>();
+    args->upstream = DefaultUpstream();
+    CLI::App* command = app.add_subcommand(
+        "proxy", "Relay SDK connections to the engine and capture every message into the trace store");
+    command->add_option("--listen", args->listen, "Address to accept SDK connections on (host:port)")
+        ->capture_default_str();
+    command
+        ->add_option("--upstream", args->upstream,
+                     "Engine URI, any form the SDKs accept (host, http[s]://, ws[s]://; default port 5565; "
+                     "default $ROCKETRIDE_URI, else ws://127.0.0.1:5565)")
+        ->capture_default_str();
+    AddDbOption(*command, args->db);
+    command
+        ->add_option("--max-capture-bytes", args->maxCaptureBytes,
+                     "Bytes of one message kept in the store; the rest is relayed but not stored (e.g. 64MiB)")
+        ->transform(CLI::AsSizeValue(false))
+        ->capture_default_str();
+    command
+        ->add_option("--capture-buffer", args->captureBuffer,
+                     "Bytes allowed to wait for the store writer before payloads are elided (e.g. 64MiB)")
+        ->transform(CLI::AsSizeValue(false))
+        ->capture_default_str();
+    command->add_option("--ca-file", args->caFile, "Extra CA certificate (PEM) to verify a wss upstream")
+        ->check(CLI::ExistingFile);
+    command->add_flag("--insecure", args->insecure, "Do not verify the upstream's TLS certificate");
+    command->add_option("--subprotocol", args->subprotocols,
+                        "Accept clients asking for this Sec-WebSocket-Protocol (repeatable)");
+    command->add_option("--redact", args->redact,
+                        "Also redact the value at this JSON path (repeatable), e.g. "
+                        "'$.arguments.pipeline.config.key' or '$..password'");
+    command->add_flag("--no-redact", args->noRedact, "Store secrets (API keys, tokens) as sent");
+    command->add_flag("-q,--quiet", args->quiet, "Do not print a line per session");
+    command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
+}
+
+} // namespace dapscope::cli

@@ -1,0 +1,179 @@
+// The per-session pipeline: decode -> correlate and link (on the original values) -> redact -> facts.
+#include "SessionInspector.hpp"
+#include "Correlator.hpp"
+#include "JsonReader.hpp"
+#include "MessageDecoder.hpp"
+#include "MessageRedactor.hpp"
+#include "TaskLinker.hpp"
+
+namespace dapscope::inspector
+{
+namespace
+{
+
+// Arena kept for parsing: most DAP messages are far smaller, so parsing them allocates nothing.
+constexpr size_t ReaderArenaBytes = 64 * 1024;
+
+} // namespace
+
+struct SessionInspector::State
+{
+    explicit State(const RedactionPolicy& policy) : reader(ReaderArenaBytes), redactor(policy) {}
+
+    void ProcessRequest(MessageId id, const WireMessage& wire, DecodedMessage& decoded, InspectedMessage& out);
+    std::string ProcessResponse(MessageId id, const WireMessage& wire, DecodedMessage& decoded, FeedResult& result);
+    void ProcessEvent(const DecodedMessage& decoded, InspectedMessage& out) const;
+    void RecordFacts(const DecodedMessage& decoded, std::string_view requestCommand);
+
+    JsonReader reader;        // parses every message of the session into a reused arena
+    MessageRedactor redactor; // redaction policy and the secrets learned so far
+    Correlator correlator;    // pending requests, pairing and latency
+    TaskLinker linker;        // tokens, tasks and open pipes
+    SessionFacts facts;       // client identity and auth outcome
+};
+
+void SessionInspector::State::ProcessRequest(MessageId id, const WireMessage& wire, DecodedMessage& decoded,
+                                             InspectedMessage& out)
+{
+    const Envelope& env = decoded.envelope;
+    RequestLink link = linker.OnRequest(env, *decoded.root);
+    out.task = link.task;
+    out.pipeId = link.pipeId;
+    out.state = correlator.AddRequest(wire.dir, *env.seq, {id, env.command, wire.lastByteNs, std::move(link)});
+}
+
+std::string SessionInspector::State::ProcessResponse(MessageId id, const WireMessage& wire, DecodedMessage& decoded,
+                                                     FeedResult& result)
+{
+    const Envelope& env = decoded.envelope;
+    InspectedMessage& out = result.message;
+    auto pairing = correlator.MatchResponse(wire.dir, *env.requestSeq, env.command, wire.firstByteNs);
+    if (!pairing)
+    {
+        out.state = ExchangeState::Orphan;
+        return {};
+    }
+    const PendingRequest& request = pairing->request;
+    ResponseLink link = linker.OnResponse(env, *decoded.root, request.command, request.link);
+    out.state = pairing->state;
+    out.pairId = request.id;
+    out.latencyNs = pairing->latencyNs;
+    out.task = std::move(link.response.task);
+    out.pipeId = link.response.pipeId;
+
+    MessageUpdate& update = result.updates.emplace_back();
+    update.id = request.id;
+    update.state = pairing->state;
+    update.pairId = id;
+    update.latencyNs = pairing->latencyNs;
+    update.task = std::move(link.requestTask);
+    update.pipeId = link.requestPipeId;
+    return std::move(pairing->request.command);
+}
+
+void SessionInspector::State::ProcessEvent(const DecodedMessage& decoded, InspectedMessage& out) const
+{
+    MessageLink link = linker.OnEvent(decoded.envelope, *decoded.root);
+    out.task = std::move(link.task);
+    out.pipeId = link.pipeId;
+}
+
+void SessionInspector::State::RecordFacts(const DecodedMessage& decoded, std::string_view requestCommand)
+{
+    // Read after redaction, so a user rule on these fields is honoured.
+    const Envelope& env = decoded.envelope;
+    if (env.kind == Kind::Request && env.command == "auth")
+    {
+        const auto* arguments = ObjectMember(decoded.root, "arguments");
+        if (const auto name = StringMember(arguments, "clientName"); !name.empty()) facts.clientName = name;
+        if (const auto version = StringMember(arguments, "clientVersion"); !version.empty())
+            facts.clientVersion = version;
+        facts.auth = AuthOutcome::Pending;
+    }
+    else if (env.kind == Kind::Response && requestCommand == "auth")
+    {
+        const bool succeeded = env.success.value_or(true); // the SDKs treat a missing success as success
+        facts.auth = succeeded ? AuthOutcome::Succeeded : AuthOutcome::Failed;
+        facts.authMessage = succeeded ? std::string() : env.message;
+    }
+}
+
+SessionInspector::SessionInspector(RedactionPolicy policy) : m_state(std::make_unique<State>(policy)) {}
+SessionInspector::~SessionInspector() = default;
+SessionInspector::SessionInspector(SessionInspector&&) noexcept = default;
+SessionInspector& SessionInspector::operator=(SessionInspector&&) noexcept = default;
+
+FeedResult SessionInspector::Feed(MessageId id, const WireMessage& message)
+{
+    FeedResult result;
+    try
+    {
+        State& state = *m_state;
+        DecodedMessage decoded;
+        DecodeMessage(state.reader, message.opcode, message.bytes, message.size, message.truncated, decoded);
+        std::string requestCommand;
+        switch (decoded.envelope.kind)
+        {
+        case Kind::Request:
+            state.ProcessRequest(id, message, decoded, result.message);
+            break;
+        case Kind::Response:
+            requestCommand = state.ProcessResponse(id, message, decoded, result);
+            break;
+        case Kind::Event:
+            state.ProcessEvent(decoded, result.message);
+            break;
+        default:
+            break;
+        }
+        result.message.redactedBytes = state.redactor.Redact(decoded, message.bytes, message.truncated, requestCommand);
+        state.RecordFacts(decoded, requestCommand);
+        result.message.id = id;
+        result.message.envelope = std::move(decoded.envelope);
+    }
+    catch (...) // e.g. allocation failure: keep the message, but trust none of it
+    {
+        result = FeedResult{};
+        result.message.id = id;
+        result.message.envelope.malformedReason = "internal error";
+        if (m_state->redactor.Enabled()) result.message.redactedBytes.emplace(); // store no bytes at all
+    }
+    return result;
+}
+
+std::vector<MessageUpdate> SessionInspector::Finish()
+{
+    std::vector<MessageUpdate> updates;
+    try
+    {
+        for (const MessageId id : m_state->correlator.TakePending())
+        {
+            MessageUpdate& update = updates.emplace_back();
+            update.id = id;
+            update.state = ExchangeState::Unanswered;
+        }
+    }
+    catch (...)
+    {
+    }
+    return updates;
+}
+
+bool SessionInspector::ScrubKnownSecrets(std::string& bytes) const
+{
+    try
+    {
+        return m_state->redactor.ScrubKnownSecrets(bytes);
+    }
+    catch (...)
+    {
+        return false;
+    }
+}
+
+const SessionFacts& SessionInspector::Facts() const
+{
+    return m_state->facts;
+}
+
+} // namespace dapscope::inspector

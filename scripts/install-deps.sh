@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages dapscope needs, only those that are missing. Runs as root or through sudo.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config clang libclang-rt-14-dev
+    libwebsockets-dev libssl-dev libboost-json1.81-dev libsqlite3-dev libsqlitecpp-dev sqlite3 libcli11-dev
+    libimgui-dev libglfw3-dev libgl-dev libgtest-dev
+    xvfb xauth libgl1-mesa-dri
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "dapscope: installing missing packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "dapscope: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,104 @@
+#pragma once
+// Turns the relay's TapRecords into stored sessions and messages: reassembles chunks into messages, runs the
+// inspector (decode, redact, correlate) and writes rows through TraceWriter. Single-threaded; the Recorder
+// runs it on its own thread, import runs it inside one transaction.
+
+#include "TraceWriter.hpp"
+#include "inspector/SessionInspector.hpp"
+#include "proxy/TapRecord.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dapscope::storage
+{
+
+struct IngestOptions
+{
+    inspector::RedactionPolicy redaction;        // applied to every session
+    std::string source = "proxy";                // sessions.source
+    std::optional<int64_t> replayOf;             // sessions.replay_of
+    std::function<void(const std::string&)> log; // one line per notable session event (may be empty)
+};
+
+struct IngestStats
+{
+    uint64_t sessions = 0;
+    uint64_t messages = 0;
+    uint64_t elided = 0; // messages stored without (all of) their bytes because capture fell behind
+};
+
+class Ingestor
+{
+  public:
+    Ingestor(TraceWriter& writer, IngestOptions options);
+
+    // Apply records in relay order. Throws SQLite::Exception on store errors (the caller decides).
+    void Apply(proxy::TapRecord& record);
+    // Sessions the relay never closed (capture stopped first) are ended with an error.
+    void FinishAll(int64_t nowNs, const std::string& why);
+    // Push per-session counters and auth facts to the store (call before each commit).
+    void Flush();
+
+    const IngestStats& Stats() const { return m_stats; }
+    // Store id of a relay session, or 0.
+    int64_t StoreSession(uint64_t relaySession) const;
+
+  private:
+    // A message being reassembled from chunks.
+    struct InFlight
+    {
+        bool active = false;
+        int64_t id = 0; // message id, assigned at the first chunk
+        inspector::Direction dir = inspector::Direction::ClientToServer;
+        inspector::Opcode opcode = inspector::Opcode::Text;
+        int64_t firstNs = 0;
+        int64_t lastNs = 0;
+        uint64_t size = 0;      // wire bytes so far
+        uint32_t fragments = 0; // chunks so far
+        bool truncated = false; // some bytes were not captured (--max-capture-bytes)
+        bool elided = false;    // some bytes were dropped by the tap queue
+        std::string head;       // first bytes, kept in memory for the inspector
+        int chunks = 0;         // tail chunks already streamed to message_chunks
+    };
+
+    struct Session
+    {
+        int64_t id = 0; // store id
+        inspector::SessionInspector inspector;
+        std::array<InFlight, 2> inFlight; // per direction
+        uint64_t pendingMessages = 0;     // counters not yet flushed to the store
+        uint64_t pendingBytes = 0;
+        uint64_t pendingElided = 0;
+        uint64_t totalMessages = 0; // flushed counters, for the closing log line
+        uint64_t totalBytes = 0;
+        bool factsDirty = false; // auth facts changed since the last flush
+        bool upstreamOk = false; // the upstream handshake completed
+        std::string upstream;    // engine URI, for log lines
+        std::string label;       // "session N  client  path" for log lines
+    };
+
+    void OpenSession(proxy::TapRecord& record);
+    void AddChunk(Session& session, proxy::TapRecord& record);
+    void Complete(Session& session, InFlight& message);
+    void CloseSession(Session& session, const proxy::TapRecord& record);
+    void FlushSession(Session& session);
+    void Log(const std::string& line) const;
+
+    TraceWriter& m_writer;
+    IngestOptions m_options;
+    int64_t m_nextMessageId;                // the writer hands out message ids
+    std::map<uint64_t, Session> m_sessions; // live sessions by relay id
+    std::map<uint64_t, int64_t> m_storeIds; // relay session id -> store session id (all seen)
+    IngestStats m_stats;
+};
+
+// Bytes of a message kept in memory for decoding; the rest is streamed to message_chunks as it arrives.
+constexpr size_t kInspectBytes = 1u << 20;
+
+} // namespace dapscope::storage

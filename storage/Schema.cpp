@@ -1,0 +1,193 @@
+#include "Schema.hpp"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Transaction.h>
+
+namespace dapscope::storage
+{
+
+namespace
+{
+// Version 0 -> 1: sessions, messages, chunks of large messages, and the views sqlite3 users query.
+const char* const kSchemaV1 = R"sql(
+CREATE TABLE sessions (
+    id             INTEGER PRIMARY KEY,
+    started_ns     INTEGER NOT NULL,          -- client connected (ns since the Unix epoch)
+    ended_ns       INTEGER,                   -- both sides closed; NULL while live
+    client         TEXT NOT NULL DEFAULT '',  -- SDK address ip:port
+    path           TEXT NOT NULL DEFAULT '',  -- request path and query
+    upstream       TEXT NOT NULL DEFAULT '',  -- engine ws[s]://host:port
+    user_agent     TEXT NOT NULL DEFAULT '',
+    upstream_ok    INTEGER,                   -- 1 connected, 0 failed, NULL not yet known
+    client_name    TEXT NOT NULL DEFAULT '',  -- from the auth request
+    client_version TEXT NOT NULL DEFAULT '',
+    auth           TEXT NOT NULL DEFAULT '',  -- '', 'pending', 'ok', 'failed'
+    close_code     INTEGER,                   -- first close code seen (1006 = vanished)
+    close_reason   TEXT NOT NULL DEFAULT '',
+    closed_by      TEXT NOT NULL DEFAULT '',  -- 'client', 'upstream' or 'proxy'
+    error          TEXT NOT NULL DEFAULT '',  -- why the session failed, if it did
+    messages       INTEGER NOT NULL DEFAULT 0,
+    bytes          INTEGER NOT NULL DEFAULT 0, -- wire bytes of all messages
+    elided         INTEGER NOT NULL DEFAULT 0, -- messages whose bytes were dropped (capture fell behind)
+    source         TEXT NOT NULL DEFAULT 'proxy', -- 'proxy', 'import', 'replay'
+    replay_of      INTEGER REFERENCES sessions(id)
+);
+
+CREATE TABLE messages (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id),
+    dir         INTEGER NOT NULL,           -- 0 c2s (SDK -> engine), 1 s2c
+    opcode      INTEGER NOT NULL,           -- 1 text, 2 binary, 8 close, 10 pong
+    size        INTEGER NOT NULL,           -- full size on the wire
+    ts_ns       INTEGER NOT NULL,           -- first byte arrived
+    dur_ns      INTEGER NOT NULL DEFAULT 0, -- last byte - first byte
+    fragments   INTEGER NOT NULL DEFAULT 1, -- chunks observed by the relay
+    flags       INTEGER NOT NULL DEFAULT 0, -- 1 truncated, 2 elided, 4 redacted
+    kind        INTEGER NOT NULL DEFAULT 3, -- 0 request, 1 response, 2 event, 3 malformed, 4 control
+    seq         INTEGER,
+    request_seq INTEGER,
+    command     TEXT,
+    subcommand  TEXT,
+    event       TEXT,
+    success     INTEGER,
+    error       TEXT,                       -- failure message of a response
+    trace       TEXT,                       -- file:line of a failure
+    task        TEXT,                       -- task display id when known
+    pipe_id     INTEGER,
+    state       INTEGER NOT NULL DEFAULT 0, -- 0 none, 1 pending, 2 answered, 3 unanswered, 4 orphan, 5 duplicate, 6 mismatch
+    pair_id     INTEGER,                    -- the paired request / response
+    latency_ns  INTEGER,                    -- response first byte - request last byte
+    malformed   TEXT,                       -- why the message could not be decoded
+    data        BLOB                        -- captured bytes (secrets redacted); the rest of big ones in message_chunks
+);
+CREATE INDEX messages_by_session ON messages(session_id, id);
+
+CREATE TABLE message_chunks (
+    message_id INTEGER NOT NULL,
+    idx        INTEGER NOT NULL,            -- 1, 2, ...: continue messages.data in order
+    data       BLOB NOT NULL,
+    PRIMARY KEY (message_id, idx)
+) WITHOUT ROWID;
+
+CREATE VIEW message_view AS
+SELECT m.id, m.session_id AS session,
+       strftime('%Y-%m-%dT%H:%M:%f', m.ts_ns / 1e9, 'unixepoch') AS time,
+       m.ts_ns,
+       CASE m.dir WHEN 0 THEN 'c2s' ELSE 's2c' END AS dir,
+       CASE m.opcode WHEN 1 THEN 'text' WHEN 2 THEN 'binary' WHEN 8 THEN 'close' WHEN 9 THEN 'ping'
+                     WHEN 10 THEN 'pong' ELSE 'other' END AS opcode,
+       m.size,
+       CASE m.kind WHEN 0 THEN 'request' WHEN 1 THEN 'response' WHEN 2 THEN 'event' WHEN 3 THEN 'malformed'
+                   ELSE 'control' END AS kind,
+       m.command, m.subcommand, m.event, m.seq, m.request_seq, m.success, m.error,
+       m.latency_ns / 1e6 AS latency_ms, m.task,
+       CASE m.state WHEN 1 THEN 'pending' WHEN 2 THEN 'answered' WHEN 3 THEN 'unanswered' WHEN 4 THEN 'orphan'
+                    WHEN 5 THEN 'duplicate' WHEN 6 THEN 'mismatch' ELSE '' END AS state,
+       m.pair_id, m.malformed,
+       (m.flags & 1) != 0 AS truncated, (m.flags & 2) != 0 AS elided, (m.flags & 4) != 0 AS redacted,
+       CASE WHEN m.opcode = 1 THEN CAST(m.data AS TEXT) END AS text
+FROM messages m;
+
+CREATE VIEW exchanges AS
+SELECT q.session_id AS session, q.id AS request_id, r.id AS response_id,
+       q.command, q.subcommand, q.seq, q.task,
+       strftime('%Y-%m-%dT%H:%M:%f', q.ts_ns / 1e9, 'unixepoch') AS time,
+       r.success, r.error, q.latency_ns / 1e6 AS latency_ms,
+       CASE q.state WHEN 1 THEN 'pending' WHEN 2 THEN 'answered' WHEN 3 THEN 'unanswered'
+                    WHEN 5 THEN 'duplicate' WHEN 6 THEN 'mismatch' ELSE '' END AS state
+FROM messages q LEFT JOIN messages r ON r.id = q.pair_id
+WHERE q.kind = 0;
+)sql";
+
+int UserVersion(SQLite::Database& db)
+{
+    return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+int ApplicationId(SQLite::Database& db)
+{
+    return db.execAndGet("PRAGMA application_id").getInt();
+}
+
+bool HasTables(SQLite::Database& db)
+{
+    return db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").getInt() > 0;
+}
+
+// Turn SQLite's terse errors into something a user can act on.
+[[noreturn]] void Rethrow(const SQLite::Exception& e, const std::string& path)
+{
+    int code = e.getErrorCode();
+    if (code == SQLITE_NOTADB) throw StoreError(path + ": not a dapscope store (not an SQLite database)");
+    if (code == SQLITE_CORRUPT)
+        throw StoreError(path + ": the store is corrupt (" + e.what() + "); try `sqlite3 " + path + " .recover`");
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        throw StoreError(path + ": the store is locked by another process");
+    if (code == SQLITE_CANTOPEN) throw StoreError(path + ": cannot open the store (" + e.what() + ")");
+    if (code == SQLITE_READONLY) throw StoreError(path + ": the store is read-only");
+    throw StoreError(path + ": " + e.what());
+}
+
+void CheckIdentity(SQLite::Database& db, const std::string& path)
+{
+    int version = UserVersion(db);
+    if (ApplicationId(db) != kApplicationId)
+    {
+        if (HasTables(db))
+            throw StoreError(path + ": not a dapscope store (an SQLite database of another application)");
+        return; // empty: a new store
+    }
+    if (version > kSchemaVersion)
+        throw StoreError(path + ": written by a newer dapscope (store version " + std::to_string(version) +
+                         ", this build reads up to " + std::to_string(kSchemaVersion) + "); upgrade dapscope");
+}
+} // namespace
+
+void MigrateStep(SQLite::Database& db, int fromVersion)
+{
+    switch (fromVersion)
+    {
+    case 0:
+        db.exec(kSchemaV1);
+        break;
+    default:
+        throw StoreError("no migration from store version " + std::to_string(fromVersion));
+    }
+    db.exec("PRAGMA user_version = " + std::to_string(fromVersion + 1));
+    db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+}
+
+void Migrate(SQLite::Database& db, const std::string& path)
+{
+    try
+    {
+        CheckIdentity(db, path);
+        db.exec("PRAGMA journal_mode = WAL");
+        for (int version = UserVersion(db); version < kSchemaVersion; ++version)
+        {
+            SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+            MigrateStep(db, version);
+            transaction.commit();
+        }
+    }
+    catch (const SQLite::Exception& e)
+    {
+        Rethrow(e, path);
+    }
+}
+
+void CheckReadable(SQLite::Database& db, const std::string& path)
+{
+    try
+    {
+        CheckIdentity(db, path);
+        if (ApplicationId(db) != kApplicationId) throw StoreError(path + ": empty, not a dapscope store yet");
+    }
+    catch (const SQLite::Exception& e)
+    {
+        Rethrow(e, path);
+    }
+}
+
+} // namespace dapscope::storage

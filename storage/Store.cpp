@@ -1,0 +1,94 @@
+#include "Store.hpp"
+
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace dapscope::storage
+{
+
+namespace
+{
+constexpr int kBusyTimeoutMs = 5000;
+
+void CreatePrivateFile(const std::string& path)
+{
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::exists(parent))
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) throw StoreError(path + ": cannot create folder " + parent.string() + " (" + ec.message() + ")");
+        std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
+    }
+    // Created by us with 0600 so captured traffic is never world-readable; SQLite gives -wal/-shm the same mode.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw StoreError(path + ": cannot create the store (" + std::strerror(errno) + ")");
+    ::close(fd);
+}
+} // namespace
+
+std::string DefaultStorePath()
+{
+    if (const char* env = std::getenv("DAPSCOPE_DB"); env && *env) return env;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/dapscope/traces.db";
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/.local/share/dapscope/traces.db";
+}
+
+SQLite::Database OpenForWriting(const std::string& path)
+{
+    CreatePrivateFile(path);
+    try
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+        Migrate(db, path);
+        db.exec("PRAGMA synchronous = NORMAL"); // WAL + NORMAL: a crash loses at most the last commits, never the file
+        return db;
+    }
+    catch (const SQLite::Exception& e)
+    {
+        throw StoreError(path + ": " + e.what());
+    }
+}
+
+SQLite::Database OpenForReading(const std::string& path)
+{
+    if (!std::filesystem::exists(path))
+        throw StoreError(path + ": no such store (capture something first: dapscope proxy, or dapscope demo)");
+    try
+    {
+        {
+            SQLite::Database probe(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+            int version = probe.execAndGet("PRAGMA user_version").getInt();
+            bool old = version < kSchemaVersion && probe.execAndGet("PRAGMA application_id").getInt() == kApplicationId;
+            if (old && ::access(path.c_str(), W_OK) == 0)
+            {
+                SQLite::Database writer(path, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+                Migrate(writer, path);
+            }
+        }
+        SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+        CheckReadable(db, path);
+        return db;
+    }
+    catch (const StoreError&)
+    {
+        throw;
+    }
+    catch (const SQLite::Exception& e)
+    {
+        if (e.getErrorCode() == SQLITE_NOTADB)
+            throw StoreError(path + ": not a dapscope store (not an SQLite database)");
+        throw StoreError(path + ": " + e.what());
+    }
+}
+
+} // namespace dapscope::storage

@@ -26,11 +26,14 @@ class Frame
     Frame() = default;
     Frame(FrameType type, std::string_view payload, bool first = true, bool final = true);
 
+    // The buffer, to share the payload with a reader that outlives the frame (the capture tap).
+    const std::shared_ptr<unsigned char[]>& Buffer() const { return m_buffer; }
+
     FrameType Type() const { return m_type; }
     bool First() const { return m_first; }
     bool Final() const { return m_final; }
     size_t Size() const { return m_size; }
-    // The payload, writable: lws masks client frames in place.
+    // The payload, writable: lws masks client frames in place (so never write a shared buffer as a client).
     unsigned char* Payload() { return m_buffer.get() + Headroom(); }
     std::string_view View() const { return {reinterpret_cast<const char*>(m_buffer.get() + Headroom()), m_size}; }
     // lws_write() protocol flags for this frame (TEXT/BINARY/CONTINUATION, NO_FIN, PING, PONG).
@@ -39,7 +42,7 @@ class Frame
     static size_t Headroom();
 
   private:
-    std::unique_ptr<unsigned char[]> m_buffer; // Headroom() bytes for lws, then the payload
+    std::shared_ptr<unsigned char[]> m_buffer; // Headroom() bytes for lws, then the payload
     size_t m_size = 0;                         // payload bytes
     FrameType m_type = FrameType::Binary;
     bool m_first = true; // first frame of its message

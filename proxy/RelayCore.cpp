@@ -190,7 +190,8 @@ WriteStep RelayCore::Writable(Side side)
     return step;
 }
 
-void RelayCore::Tap(Side from, Opcode opcode, std::string_view bytes, bool first, bool final, int64_t now)
+void RelayCore::Tap(Side from, Opcode opcode, std::string_view bytes, bool first, bool final, int64_t now,
+                    const net::Frame* shared)
 {
     SideState& source = At(from);
     TapRecord record;
@@ -206,7 +207,10 @@ void RelayCore::Tap(Side from, Opcode opcode, std::string_view bytes, bool first
     uint64_t room =
         control ? bytes.size() : m_limits.maxCaptureBytes - std::min(m_limits.maxCaptureBytes, source.messageCaptured);
     size_t keep = static_cast<size_t>(std::min<uint64_t>(room, bytes.size()));
-    record.bytes.assign(bytes.data(), keep);
+    if (shared)
+        record.bytes = CapturedBytes(shared->Buffer(), reinterpret_cast<const char*>(shared->View().data()), keep);
+    else
+        record.bytes = CapturedBytes(std::string(bytes.substr(0, keep)));
     if (!control) source.messageCaptured += keep;
     m_tap.Push(std::move(record));
 }

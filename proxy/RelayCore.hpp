@@ -118,7 +118,9 @@ class RelayCore
 
     SideState& At(Side side) { return m_sides[static_cast<size_t>(side)]; }
     const SideState& At(Side side) const { return m_sides[static_cast<size_t>(side)]; }
-    void Tap(Side from, Opcode opcode, std::string_view bytes, bool first, bool final, int64_t now);
+    // Tap a chunk; `shared` (optional) is a frame holding the same bytes, whose buffer the tap can share.
+    void Tap(Side from, Opcode opcode, std::string_view bytes, bool first, bool final, int64_t now,
+             const net::Frame* shared = nullptr);
     void CloseAfterDrain(Side side, uint16_t code, std::string_view reason);
     void UpdateRx(Side side);
     void NoteClose(uint16_t code, std::string_view reason, const char* by);

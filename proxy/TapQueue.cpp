@@ -16,7 +16,7 @@ void TapQueue::Push(TapRecord&& record)
         {
             m_elidedChunks.fetch_add(1, std::memory_order_relaxed);
             m_elidedBytes.fetch_add(record.bytes.size(), std::memory_order_relaxed);
-            record.bytes = std::string();
+            record.bytes.clear();
             record.elided = true;
         }
         m_bytes += record.bytes.size();

@@ -5,13 +5,45 @@
 #include "inspector/Types.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace dapscope::proxy
 {
 
 using inspector::Direction;
 using inspector::Opcode;
+
+// Captured bytes that may share the relay's frame buffer: the relay copies a chunk once, and both the
+// frame queue and the recorder hold it until each is done with it.
+class CapturedBytes
+{
+  public:
+    CapturedBytes() = default;
+    CapturedBytes(std::string text) // owns a copy (imports, tests)
+    {
+        auto owner = std::make_shared<const std::string>(std::move(text));
+        m_data = owner->data();
+        m_size = owner->size();
+        m_owner = std::move(owner);
+    }
+    CapturedBytes(std::shared_ptr<const void> owner, const char* data, size_t size)
+        : m_owner(std::move(owner)), m_data(data), m_size(size)
+    {
+    }
+
+    std::string_view View() const { return {m_data, m_size}; }
+    operator std::string_view() const { return View(); }
+    size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+    void clear() { *this = CapturedBytes(); }
+
+  private:
+    std::shared_ptr<const void> m_owner; // keeps the buffer alive
+    const char* m_data = "";
+    size_t m_size = 0;
+};
 
 struct TapRecord
 {
@@ -33,7 +65,7 @@ struct TapRecord
     bool first = false;           // first chunk of its message
     bool final = false;           // last chunk of its message
     uint64_t wireBytes = 0;       // bytes of this chunk on the wire
-    std::string bytes;            // captured part of the chunk (shorter when beyond --max-capture-bytes or elided)
+    CapturedBytes bytes;          // captured part of the chunk (shorter when beyond --max-capture-bytes or elided)
     bool elided = false;          // bytes dropped because the recorder fell behind its byte budget
 
     // SessionOpen: client/path/upstream; SessionClose: closeCode/closeReason/closedBy/error

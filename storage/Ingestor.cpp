@@ -107,12 +107,13 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
 
     // Keep the first kInspectBytes in memory for the inspector; stream the rest so memory stays bounded.
     size_t room = message.chunks == 0 && message.head.size() < kInspectBytes ? kInspectBytes - message.head.size() : 0;
-    if (record.bytes.size() <= room)
-        message.head += record.bytes;
+    std::string_view bytes = record.bytes;
+    if (bytes.size() <= room)
+        message.head += bytes;
     else
     {
-        message.head.append(record.bytes, 0, room);
-        std::string rest = record.bytes.substr(room);
+        message.head += bytes.substr(0, room);
+        std::string rest(bytes.substr(room));
         session.inspector.ScrubKnownSecrets(rest);
         m_writer.AppendChunk(message.id, ++message.chunks, rest);
     }

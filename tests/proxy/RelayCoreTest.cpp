@@ -84,6 +84,8 @@ TEST(RelayCore, ForwardsChunksWithTheirFragmentFlags)
 
     auto records = f.Tapped();
     ASSERT_EQ(records.size(), 2u);
+    EXPECT_EQ(records[0].bytes.View(), "ab"); // the tap still holds the bytes after the frames are gone
+    EXPECT_EQ(records[1].bytes.View(), "cd");
     EXPECT_TRUE(records[0].first);
     EXPECT_FALSE(records[0].final);
     EXPECT_FALSE(records[1].first);
@@ -210,15 +212,15 @@ TEST(TapQueue, ElidesBytesBeyondTheBudgetAndCountsThem)
 {
     TapQueue queue(10);
     TapRecord small;
-    small.bytes = "12345678";
+    small.bytes = std::string("12345678");
     queue.Push(std::move(small));
     TapRecord big;
-    big.bytes = "abcdef";
+    big.bytes = std::string("abcdef");
     queue.Push(std::move(big));
     std::vector<TapRecord> out;
     ASSERT_TRUE(queue.PopAll(out, std::chrono::milliseconds(0)));
     ASSERT_EQ(out.size(), 2u);
-    EXPECT_EQ(out[0].bytes, "12345678");
+    EXPECT_EQ(out[0].bytes.View(), "12345678");
     EXPECT_FALSE(out[0].elided);
     EXPECT_TRUE(out[1].bytes.empty());
     EXPECT_TRUE(out[1].elided);

@@ -25,6 +25,11 @@ void AddShowCommand(CLI::App& app, CommandAction& run);
 void AddStatsCommand(CLI::App& app, CommandAction& run);
 void AddMockEngineCommand(CLI::App& app, CommandAction& run);
 void AddDemoCommand(CLI::App& app, CommandAction& run);
+void AddExportCommand(CLI::App& app, CommandAction& run);      // cli/ExportCommand.cpp
+void AddImportCommand(CLI::App& app, CommandAction& run);      // cli/ImportCommand.cpp
+void AddReplayCommand(CLI::App& app, CommandAction& run);      // cli/ReplayCommand.cpp
+void AddServeReplayCommand(CLI::App& app, CommandAction& run); // cli/ServeReplayCommand.cpp
+void AddPruneCommand(CLI::App& app, CommandAction& run);       // cli/PruneCommand.cpp
 
 // The `--db` option every command takes (default: the per-user store).
 CLI::Option* AddDbOption(CLI::App& command, std::string& path);

@@ -20,6 +20,11 @@ int main(int argc, char** argv)
     AddStatsCommand(app, run);
     AddMockEngineCommand(app, run);
     AddDemoCommand(app, run);
+    AddExportCommand(app, run);
+    AddImportCommand(app, run);
+    AddReplayCommand(app, run);
+    AddServeReplayCommand(app, run);
+    AddPruneCommand(app, run);
     try
     {
         app.parse(argc, argv);

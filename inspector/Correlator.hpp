@@ -19,6 +19,7 @@ struct PendingRequest
     std::string command;    // its command, compared with the response's echo
     int64_t lastByteNs = 0; // end of the request: latency starts here
     RequestLink link;       // linking context handed back with the response
+    std::string subcommand; // its arguments.subcommand, shown on the response too
 };
 
 struct Pairing

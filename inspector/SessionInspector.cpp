@@ -39,7 +39,8 @@ void SessionInspector::State::ProcessRequest(MessageId id, const WireMessage& wi
     RequestLink link = linker.OnRequest(env, *decoded.root);
     out.task = link.task;
     out.pipeId = link.pipeId;
-    out.state = correlator.AddRequest(wire.dir, *env.seq, {id, env.command, wire.lastByteNs, std::move(link)});
+    out.state =
+        correlator.AddRequest(wire.dir, *env.seq, {id, env.command, wire.lastByteNs, std::move(link), env.subcommand});
 }
 
 std::string SessionInspector::State::ProcessResponse(MessageId id, const WireMessage& wire, DecodedMessage& decoded,
@@ -57,6 +58,8 @@ std::string SessionInspector::State::ProcessResponse(MessageId id, const WireMes
     ResponseLink link = linker.OnResponse(env, *decoded.root, request.command, request.link);
     out.state = pairing->state;
     out.pairId = request.id;
+    if (decoded.envelope.subcommand.empty())
+        decoded.envelope.subcommand = request.subcommand; // responses carry no arguments
     out.latencyNs = pairing->latencyNs;
     out.task = std::move(link.response.task);
     out.pipeId = link.response.pipeId;

@@ -224,16 +224,51 @@ void Relay::ConnectUpstream(RelaySession& session)
 
 void Relay::Execute(RelaySession& session)
 {
-    for (const RelayCommand& command : session.core.Commands())
+    std::vector<RelayCommand> commands;
+    while (!session.core.Commands().empty())
     {
-        lws* wsi = session.wsi[static_cast<size_t>(command.side)];
-        if (!wsi) continue;
-        if (command.type == RelayCommand::Type::RequestWritable)
-            lws_callback_on_writable(wsi);
-        else
-            lws_rx_flow_control(wsi, command.enable ? 1 : 0);
+        commands.clear();
+        commands.swap(session.core.Commands());
+        for (const RelayCommand& command : commands)
+        {
+            lws* wsi = session.wsi[static_cast<size_t>(command.side)];
+            if (!wsi) continue;
+            if (command.type == RelayCommand::Type::SetRx)
+                lws_rx_flow_control(wsi, command.enable ? 1 : 0);
+            else if (session.core.HasFrames(command.side) && !lws_send_pipe_choked(wsi))
+            {
+                // The socket can take it now: write without waiting a loop pass for WRITEABLE (latency).
+                bool close = false;
+                if (!WriteOne(session, command.side, wsi, close))
+                    lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            }
+            else
+                lws_callback_on_writable(wsi);
+        }
     }
-    session.core.Commands().clear();
+}
+
+bool Relay::WriteOne(RelaySession& session, Side side, lws* wsi, bool& close)
+{
+    WriteStep step = session.core.Writable(side);
+    if (step.kind == WriteStep::Kind::Close)
+    {
+        lws_close_reason(wsi, static_cast<lws_close_status>(step.code),
+                         reinterpret_cast<unsigned char*>(step.reason.data()), step.reason.size());
+        close = true;
+        return true;
+    }
+    if (step.kind != WriteStep::Kind::Write) return true;
+    unsigned char* payload = step.frame.Payload();
+    if (side == Side::Upstream)
+    {
+        // lws masks client frames in place; the capture tap shares this buffer, so mask a copy.
+        m_scratch.resize(net::Frame::Headroom() + step.frame.Size());
+        payload = m_scratch.data() + net::Frame::Headroom();
+        std::memcpy(payload, step.frame.Payload(), step.frame.Size());
+    }
+    int written = lws_write(wsi, payload, step.frame.Size(), static_cast<lws_write_protocol>(step.frame.WriteFlags()));
+    return written >= static_cast<int>(step.frame.Size());
 }
 
 void Relay::Forget(RelaySession& session)
@@ -311,19 +346,8 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_CLIENT_WRITEABLE:
     {
-        WriteStep step = core.Writable(side);
-        if (step.kind == WriteStep::Kind::Write)
-        {
-            int written = lws_write(wsi, step.frame.Payload(), step.frame.Size(),
-                                    static_cast<lws_write_protocol>(step.frame.WriteFlags()));
-            if (written < static_cast<int>(step.frame.Size())) result = -1;
-        }
-        else if (step.kind == WriteStep::Kind::Close)
-        {
-            lws_close_reason(wsi, static_cast<lws_close_status>(step.code),
-                             reinterpret_cast<unsigned char*>(step.reason.data()), step.reason.size());
-            result = -1;
-        }
+        bool close = false;
+        if (!WriteOne(*session, side, wsi, close) || close) result = -1;
         break;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:

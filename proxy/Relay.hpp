@@ -57,6 +57,8 @@ class Relay
     void Accept(lws* wsi, void* user);
     void ConnectUpstream(RelaySession& session);
     void Execute(RelaySession& session);
+    // Run one WRITEABLE step on `side`; false when the connection must be dropped.
+    bool WriteOne(RelaySession& session, Side side, lws* wsi, bool& close);
     void Forget(RelaySession& session);
 
     net::EventLoop& m_loop;
@@ -69,6 +71,7 @@ class Relay
     uint64_t m_nextSession = 1;                                   // relay-local session ids
     std::map<uint64_t, std::unique_ptr<RelaySession>> m_sessions; // live sessions (loop thread)
     std::atomic<size_t> m_openSessions{0};                        // m_sessions.size(), readable anywhere
+    std::vector<unsigned char> m_scratch;                         // upstream frames are masked in this copy
 };
 
 } // namespace dapscope::proxy

@@ -90,6 +90,8 @@ class RelayCore
     bool IsGone(Side side) const { return At(side).phase == Phase::Gone; }
     bool UpstreamConnecting() const { return At(Side::Upstream).phase == Phase::Connecting; }
     size_t QueuedBytes(Side to) const { return At(to).queue.Bytes(); }
+    // A frame is waiting to be written to `side` (not a pending close).
+    bool HasFrames(Side side) const { return At(side).phase == Phase::Open && !At(side).queue.Empty(); }
     uint64_t Id() const { return m_id; }
 
   private:

@@ -76,6 +76,16 @@ TEST(Correlation, PipelinedResponsesOutOfOrderPairBySeq)
     EXPECT_TRUE(session.inspector.Finish().empty());
 }
 
+TEST(Correlation, ResponseShowsItsRequestsSubcommand)
+{
+    test::Session session;
+    session.Send(R"({"type":"request","seq":4,"command":"rrext_process","arguments":{"subcommand":"open"}})");
+    const FeedResult answered = session.Receive(Response(9, 4, "rrext_process"));
+    EXPECT_EQ(answered.message.envelope.subcommand, "open");
+    const FeedResult orphan = session.Receive(Response(10, 77, "rrext_process"));
+    EXPECT_EQ(orphan.message.envelope.subcommand, "");
+}
+
 TEST(Correlation, OrphanResponse)
 {
     test::Session session;

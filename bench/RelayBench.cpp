@@ -35,7 +35,8 @@ struct Target
 
 double Percentile(std::vector<double> values, double p)
 {
-    if (values.empty()) return 0;
+    if (values.empty())
+        return 0;
     std::sort(values.begin(), values.end());
     size_t rank = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
     return values[rank];
@@ -66,7 +67,8 @@ std::unique_ptr<net::WsClient> Connect(int port)
     options.url = "ws://127.0.0.1:" + std::to_string(port) + "/task/service";
     std::string error;
     auto client = net::WsClient::Connect(options, error);
-    if (!client) std::fprintf(stderr, "bench: cannot connect to port %d: %s\n", port, error.c_str());
+    if (!client)
+        std::fprintf(stderr, "bench: cannot connect to port %d: %s\n", port, error.c_str());
     return client;
 }
 
@@ -173,7 +175,8 @@ int main(int argc, char** argv)
     for (Target& target : targets)
     {
         target.client = Connect(target.port);
-        if (!target.client) return 2;
+        if (!target.client)
+            return 2;
     }
     std::printf("relay benchmark: %d small requests and %d x 1 MiB messages per target, %d alternating rounds\n",
                 requests, messages * rounds, rounds);

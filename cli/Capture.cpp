@@ -20,7 +20,8 @@ Capture::~Capture()
 
 size_t Capture::Stop(std::chrono::milliseconds drain)
 {
-    if (m_stopped) return 0;
+    if (m_stopped)
+        return 0;
     m_stopped = true;
     size_t dropped = m_relay->Shutdown(drain);
     m_relay.reset();

@@ -59,7 +59,8 @@ std::string HumanDuration(int64_t ns)
 Palette::Palette(std::FILE* stream)
 {
     const char* noColor = std::getenv("NO_COLOR");
-    if (!isatty(fileno(stream)) || (noColor && *noColor)) return;
+    if (!isatty(fileno(stream)) || (noColor && *noColor))
+        return;
     red = "\033[31m";
     yellow = "\033[33m";
     green = "\033[32m";

@@ -24,9 +24,12 @@ int RunMockEngine(MockArgs args)
 {
     std::string error;
     auto listen = net::ParseListenAddress(args.listen, &error);
-    if (!listen) return Fail("--listen: " + error);
-    if (!args.badKeys.empty()) args.engine.badKeys = args.badKeys;
-    if (auto problem = mock::ValidateEngineOptions(args.engine)) return Fail(*problem);
+    if (!listen)
+        return Fail("--listen: " + error);
+    if (!args.badKeys.empty())
+        args.engine.badKeys = args.badKeys;
+    if (auto problem = mock::ValidateEngineOptions(args.engine))
+        return Fail(*problem);
 
     sigset_t signals;
     sigemptyset(&signals);

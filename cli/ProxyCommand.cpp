@@ -41,11 +41,14 @@ int RunProxy(const ProxyArgs& args)
 {
     std::string error;
     auto upstream = net::NormaliseEngineUri(args.upstream, "", &error);
-    if (!upstream) return Fail("--upstream: " + error);
+    if (!upstream)
+        return Fail("--upstream: " + error);
     auto listen = net::ParseListenAddress(args.listen, &error);
-    if (!listen) return Fail("--listen: " + error);
+    if (!listen)
+        return Fail("--listen: " + error);
     for (const std::string& rule : args.redact)
-        if (auto problem = inspector::ValidateRedactionRule(rule)) return Fail("--redact " + rule + ": " + *problem);
+        if (auto problem = inspector::ValidateRedactionRule(rule))
+            return Fail("--redact " + rule + ": " + *problem);
 
     // Signals are taken by sigwait() below: block them before any thread starts so none of them gets one.
     sigset_t signals;

@@ -19,9 +19,12 @@ struct SessionsArgs
 
 std::string Status(const storage::SessionSummary& s)
 {
-    if (!s.error.empty()) return s.error;
-    if (!s.endedNs) return "live";
-    if (s.closeCode) return "closed " + std::to_string(*s.closeCode) + (s.closedBy.empty() ? "" : " by " + s.closedBy);
+    if (!s.error.empty())
+        return s.error;
+    if (!s.endedNs)
+        return "live";
+    if (s.closeCode)
+        return "closed " + std::to_string(*s.closeCode) + (s.closedBy.empty() ? "" : " by " + s.closedBy);
     return "closed";
 }
 

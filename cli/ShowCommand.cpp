@@ -28,15 +28,18 @@ struct ShowArgs
 std::string Name(const storage::MessageSummary& m)
 {
     std::string name = m.kind == inspector::Kind::Event ? m.event : m.command;
-    if (!m.subcommand.empty()) name += " (" + m.subcommand + ")";
-    if (m.kind == inspector::Kind::Control) name = std::string(inspector::ToString(m.opcode));
+    if (!m.subcommand.empty())
+        name += " (" + m.subcommand + ")";
+    if (m.kind == inspector::Kind::Control)
+        name = std::string(inspector::ToString(m.opcode));
     return inspector::EscapeForTerminal(name, 40);
 }
 
 std::string Seq(const storage::MessageSummary& m)
 {
     std::string text = m.seq ? std::to_string(*m.seq) : "";
-    if (m.requestSeq) text += "\xE2\x86\x92" + std::to_string(*m.requestSeq); // →
+    if (m.requestSeq)
+        text += "\xE2\x86\x92" + std::to_string(*m.requestSeq); // →
     return text;
 }
 
@@ -98,12 +101,14 @@ int RunShow(ShowArgs args)
         if (!args.dir.empty())
         {
             args.filter.dir = inspector::ParseDirection(args.dir);
-            if (!args.filter.dir) return Fail("--dir must be c2s or s2c");
+            if (!args.filter.dir)
+                return Fail("--dir must be c2s or s2c");
         }
         if (!args.kind.empty())
         {
             args.filter.kind = inspector::ParseKind(args.kind);
-            if (!args.filter.kind) return Fail("--kind must be request, response, event, malformed or control");
+            if (!args.filter.kind)
+                return Fail("--kind must be request, response, event, malformed or control");
         }
         storage::TraceReader reader(args.db);
         auto session = reader.Session(args.session);
@@ -123,13 +128,16 @@ int RunShow(ShowArgs args)
                 lastId = m.id;
             }
             std::fflush(stdout);
-            if (!page.empty()) continue;
-            if (!args.follow) break;
+            if (!page.empty())
+                continue;
+            if (!args.follow)
+                break;
             session = reader.Session(args.session);
             if (session && session->endedNs)
             {
                 // One more page: messages committed together with the session's end.
-                if (reader.Messages(args.session, args.filter, lastId, 1).empty()) break;
+                if (reader.Messages(args.session, args.filter, lastId, 1).empty())
+                    break;
                 continue;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(200));

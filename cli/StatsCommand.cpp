@@ -24,7 +24,8 @@ int RunStats(const StatsArgs& args)
     {
         storage::TraceReader reader(args.db);
         for (int64_t id : args.sessions)
-            if (!reader.Session(id)) return Fail("no session " + std::to_string(id) + " in " + args.db);
+            if (!reader.Session(id))
+                return Fail("no session " + std::to_string(id) + " in " + args.db);
         storage::TraceStats stats = reader.Stats(args.sessions);
         if (args.json)
         {

@@ -17,10 +17,12 @@ std::optional<Pairing> Correlator::MatchResponse(Direction dir, int64_t requestS
     const Direction requestDir =
         dir == Direction::ClientToServer ? Direction::ServerToClient : Direction::ClientToServer;
     const auto it = m_pending.find(Key{requestDir, requestSeq});
-    if (it == m_pending.end()) return std::nullopt;
+    if (it == m_pending.end())
+        return std::nullopt;
     Pairing pairing{std::move(it->second)};
     m_pending.erase(it);
-    if (pairing.request.command != command) pairing.state = ExchangeState::CommandMismatch;
+    if (pairing.request.command != command)
+        pairing.state = ExchangeState::CommandMismatch;
     // Wrapping arithmetic: timestamps come from outside and must not overflow.
     pairing.latencyNs =
         static_cast<int64_t>(static_cast<uint64_t>(firstByteNs) - static_cast<uint64_t>(pairing.request.lastByteNs));

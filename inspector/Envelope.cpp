@@ -23,10 +23,12 @@ bool ReadIntegerMember(const boost::json::object& root, std::string_view key, st
                        Envelope& env)
 {
     const auto* value = root.if_contains(key);
-    if (!value) return true;
+    if (!value)
+        return true;
     const char* error = nullptr;
     out = ReadInteger(*value, error);
-    if (!out) env.malformedReason = std::string(key) + " " + error;
+    if (!out)
+        env.malformedReason = std::string(key) + " " + error;
     return out.has_value();
 }
 
@@ -36,7 +38,8 @@ void DecodeFields(const boost::json::object& root, Envelope& env)
     const auto* arguments = ObjectMember(&root, "arguments");
     env.subcommand = StringMember(arguments, "subcommand");
     env.token = StringMember(arguments, "token");
-    if (env.token.empty()) env.token = StringMember(&root, "token");
+    if (env.token.empty())
+        env.token = StringMember(&root, "token");
     env.command = StringMember(&root, "command");
     env.event = StringMember(&root, "event");
     env.message = StringMember(&root, "message");
@@ -44,7 +47,8 @@ void DecodeFields(const boost::json::object& root, Envelope& env)
     {
         env.traceFile = StringMember(trace, "file");
         const char* error = nullptr;
-        if (const auto* line = trace->if_contains("lineno")) env.traceLine = ReadInteger(*line, error).value_or(0);
+        if (const auto* line = trace->if_contains("lineno"))
+            env.traceLine = ReadInteger(*line, error).value_or(0);
     }
 
     const auto* type = root.if_contains("type");
@@ -72,7 +76,8 @@ void DecodeFields(const boost::json::object& root, Envelope& env)
         return;
     }
 
-    if (!ReadIntegerMember(root, "seq", env.seq, env)) return;
+    if (!ReadIntegerMember(root, "seq", env.seq, env))
+        return;
     switch (kind)
     {
     case Kind::Request:
@@ -93,7 +98,8 @@ void DecodeFields(const boost::json::object& root, Envelope& env)
             env.malformedReason = "response without request_seq";
             return;
         }
-        if (!ReadIntegerMember(root, "request_seq", env.requestSeq, env)) return;
+        if (!ReadIntegerMember(root, "request_seq", env.requestSeq, env))
+            return;
         if (const auto* success = root.if_contains("success"))
         {
             if (!success->is_bool())
@@ -142,14 +148,16 @@ std::optional<int64_t> ReadInteger(const boost::json::value& value, const char*&
 
 std::string_view StringMember(const boost::json::object* object, std::string_view key)
 {
-    if (!object) return {};
+    if (!object)
+        return {};
     const auto* value = object->if_contains(key);
     return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
 const boost::json::object* ObjectMember(const boost::json::object* object, std::string_view key)
 {
-    if (!object) return nullptr;
+    if (!object)
+        return nullptr;
     const auto* value = object->if_contains(key);
     return value ? value->if_object() : nullptr;
 }
@@ -218,7 +226,8 @@ void DecodeMessage(JsonReader& reader, Opcode opcode, std::string_view bytes, ui
         return;
     }
     out.document = reader.Parse(framing.json, env.malformedReason);
-    if (!out.document) return;
+    if (!out.document)
+        return;
     out.root = out.document->if_object();
     if (!out.root)
     {

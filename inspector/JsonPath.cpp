@@ -15,7 +15,8 @@ class RuleParser
 
     bool Parse(JsonPath& path, std::string& error)
     {
-        if (m_rule.empty() || m_rule[0] != '$') return Fail(error, "a rule must start with '$'");
+        if (m_rule.empty() || m_rule[0] != '$')
+            return Fail(error, "a rule must start with '$'");
         m_pos = 1;
         while (m_pos < m_rule.size())
         {
@@ -26,7 +27,8 @@ class RuleParser
                 m_pos += step.recursive ? 2 : 1;
                 if (step.recursive && Peek('['))
                 {
-                    if (!ParseBracket(step, error)) return false;
+                    if (!ParseBracket(step, error))
+                        return false;
                 }
                 else if (Peek('*'))
                 {
@@ -40,7 +42,8 @@ class RuleParser
             }
             else if (m_rule[m_pos] == '[')
             {
-                if (!ParseBracket(step, error)) return false;
+                if (!ParseBracket(step, error))
+                    return false;
             }
             else
             {
@@ -48,7 +51,8 @@ class RuleParser
             }
             path.push_back(std::move(step));
         }
-        if (path.empty()) return Fail(error, "the rule selects the whole message");
+        if (path.empty())
+            return Fail(error, "the rule selects the whole message");
         return true;
     }
 
@@ -65,7 +69,8 @@ class RuleParser
     {
         const size_t end = std::min(m_rule.find_first_of(".[", m_pos), m_rule.size());
         const std::string_view name = m_rule.substr(m_pos, end - m_pos);
-        if (name.empty()) return Fail(error, "empty member name");
+        if (name.empty())
+            return Fail(error, "empty member name");
         if (name.find_first_of("]'\" \t\r\n") != std::string_view::npos)
             return Fail(error, "invalid character in member name (use ['name'])");
         step.name = name;
@@ -90,19 +95,22 @@ class RuleParser
         }
         else if (Peek('\'') || Peek('"'))
         {
-            if (!ParseQuoted(step.name, error)) return false;
+            if (!ParseQuoted(step.name, error))
+                return false;
         }
         else
         {
             const char* first = m_rule.data() + m_pos;
             const char* last = m_rule.data() + m_rule.size();
             const auto [ptr, ec] = std::from_chars(first, last, step.index);
-            if (ec != std::errc() || ptr == first) return Fail(error, "expected an index, '*' or a quoted name");
+            if (ec != std::errc() || ptr == first)
+                return Fail(error, "expected an index, '*' or a quoted name");
             step.type = JsonPathStep::Type::Index;
             m_pos += ptr - first;
         }
         SkipSpaces();
-        if (!Peek(']')) return Fail(error, "expected ']'");
+        if (!Peek(']'))
+            return Fail(error, "expected ']'");
         ++m_pos;
         return true;
     }
@@ -112,10 +120,12 @@ class RuleParser
         const char quote = m_rule[m_pos++];
         while (m_pos < m_rule.size() && m_rule[m_pos] != quote)
         {
-            if (m_rule[m_pos] == '\\' && m_pos + 1 < m_rule.size()) ++m_pos; // \' \" \\ stand for the character
+            if (m_rule[m_pos] == '\\' && m_pos + 1 < m_rule.size())
+                ++m_pos; // \' \" \\ stand for the character
             out += m_rule[m_pos++];
         }
-        if (!Peek(quote)) return Fail(error, "unterminated quoted name");
+        if (!Peek(quote))
+            return Fail(error, "unterminated quoted name");
         ++m_pos;
         return true;
     }
@@ -145,14 +155,16 @@ void ApplyStep(const JsonPathStep& step, boost::json::value& value, std::vector<
     {
     case JsonPathStep::Type::Member:
         if (object)
-            if (auto* member = object->if_contains(step.name)) out.push_back(member);
+            if (auto* member = object->if_contains(step.name))
+                out.push_back(member);
         break;
     case JsonPathStep::Type::Index:
         if (array)
         {
             const auto size = static_cast<int64_t>(array->size());
             const int64_t index = step.index < 0 ? size + step.index : step.index;
-            if (index >= 0 && index < size) out.push_back(&(*array)[static_cast<size_t>(index)]);
+            if (index >= 0 && index < size)
+                out.push_back(&(*array)[static_cast<size_t>(index)]);
         }
         break;
     case JsonPathStep::Type::Wildcard:
@@ -171,7 +183,8 @@ void ApplyStep(const JsonPathStep& step, boost::json::value& value, std::vector<
 std::optional<JsonPath> ParseJsonPath(std::string_view rule, std::string& error)
 {
     JsonPath path;
-    if (!RuleParser(rule).Parse(path, error)) return std::nullopt;
+    if (!RuleParser(rule).Parse(path, error))
+        return std::nullopt;
     return path;
 }
 
@@ -197,7 +210,8 @@ void SelectJsonPath(const JsonPath& path, boost::json::value& root, std::vector<
         std::sort(next.begin(), next.end());
         next.erase(std::unique(next.begin(), next.end()), next.end());
         current.swap(next);
-        if (current.empty()) return;
+        if (current.empty())
+            return;
     }
     out.insert(out.end(), current.begin(), current.end());
 }

@@ -19,7 +19,8 @@ std::optional<std::string> JsonEscape(std::string_view s, bool asciiOnly)
     for (size_t pos = 0; pos < s.size();)
     {
         const auto ch = DecodeUtf8At(s, pos);
-        if (!ch && asciiOnly) return std::nullopt;
+        if (!ch && asciiOnly)
+            return std::nullopt;
         const size_t length = ch ? ch->length : 1;
         const char32_t cp = ch ? ch->codePoint : 0xFFFD;
         char buf[16];
@@ -72,14 +73,16 @@ std::optional<std::string> JsonEscape(std::string_view s, bool asciiOnly)
 // The value of a hex digit (the parser has already validated the escape).
 char32_t HexDigit(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= '0' && c <= '9')
+        return c - '0';
     return (c | 0x20) - 'a' + 10;
 }
 
 // glibc's memmem is several times faster than std::string_view::find for needles like API keys.
 size_t Find(std::string_view haystack, std::string_view needle, size_t from)
 {
-    if (haystack.size() - from < needle.size()) return std::string_view::npos; // also keeps null pointers out
+    if (haystack.size() - from < needle.size())
+        return std::string_view::npos; // also keeps null pointers out
     const void* hit = ::memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
     return hit ? static_cast<const char*>(hit) - haystack.data() : std::string_view::npos;
 }
@@ -93,7 +96,8 @@ template <typename Pattern> bool ReplaceAll(std::string_view in, const std::vect
     for (const auto& pattern : patterns)
     {
         size_t pos = Find(current, pattern.text, 0);
-        if (pos == std::string_view::npos) continue;
+        if (pos == std::string_view::npos)
+            continue;
         std::string next;
         next.reserve(current.size());
         size_t last = 0;
@@ -109,7 +113,8 @@ template <typename Pattern> bool ReplaceAll(std::string_view in, const std::vect
         current = buffer;
         changed = true;
     }
-    if (changed) out = std::move(buffer);
+    if (changed)
+        out = std::move(buffer);
     return changed;
 }
 
@@ -117,13 +122,16 @@ template <typename Pattern> bool ReplaceAll(std::string_view in, const std::vect
 
 void KnownSecrets::Add(std::string_view secret)
 {
-    if (secret.size() < MinScrubLength) return;
-    if (std::any_of(m_secrets.begin(), m_secrets.end(), [&](const Pattern& p) { return p.text == secret; })) return;
+    if (secret.size() < MinScrubLength)
+        return;
+    if (std::any_of(m_secrets.begin(), m_secrets.end(), [&](const Pattern& p) { return p.text == secret; }))
+        return;
     const std::string marker = RedactionMarker(secret);
     m_secrets.push_back({std::string(secret), marker});
     std::vector<std::string> spellings{std::string(secret)};
     for (bool asciiOnly : {false, true})
-        if (auto escaped = JsonEscape(secret, asciiOnly)) spellings.push_back(std::move(*escaped));
+        if (auto escaped = JsonEscape(secret, asciiOnly))
+            spellings.push_back(std::move(*escaped));
     std::sort(spellings.begin(), spellings.end());
     spellings.erase(std::unique(spellings.begin(), spellings.end()), spellings.end());
     for (auto& spelling : spellings)
@@ -142,12 +150,14 @@ void KnownSecrets::Add(std::string_view secret)
 
 bool KnownSecrets::Scrub(std::string_view in, std::string& out, bool cut) const
 {
-    if (m_patterns.empty()) return false;
+    if (m_patterns.empty())
+        return false;
     std::string replaced;
     bool changed = ReplaceAll(in, m_patterns, replaced);
     if (!cut)
     {
-        if (changed) out = std::move(replaced);
+        if (changed)
+            out = std::move(replaced);
         return changed;
     }
     // A prefix cut inside a secret still leaks its beginning: replace a trailing partial spelling too.
@@ -156,7 +166,8 @@ bool KnownSecrets::Scrub(std::string_view in, std::string& out, bool cut) const
     {
         for (size_t length = std::min(pattern.text.size() - 1, current.size()); length >= MinScrubLength; --length)
         {
-            if (!current.ends_with(std::string_view(pattern.text).substr(0, length))) continue;
+            if (!current.ends_with(std::string_view(pattern.text).substr(0, length)))
+                continue;
             std::string next(current.substr(0, current.size() - length));
             next += pattern.marker;
             replaced = std::move(next);
@@ -165,13 +176,15 @@ bool KnownSecrets::Scrub(std::string_view in, std::string& out, bool cut) const
             break;
         }
     }
-    if (changed) out = std::move(replaced);
+    if (changed)
+        out = std::move(replaced);
     return changed;
 }
 
 bool KnownSecrets::MayHideInEscapes(std::string_view json) const
 {
-    if (m_secrets.empty()) return false;
+    if (m_secrets.empty())
+        return false;
     for (size_t pos = json.find('\\'); pos != std::string_view::npos && pos + 1 < json.size();
          pos = json.find('\\', pos + 2))
     {
@@ -179,7 +192,8 @@ bool KnownSecrets::MayHideInEscapes(std::string_view json) const
         switch (json[pos + 1])
         {
         case 'u':
-            if (json.size() - pos < 6) return false;
+            if (json.size() - pos < 6)
+                return false;
             for (char c : json.substr(pos + 2, 4))
                 decoded = decoded * 16 + HexDigit(c);
             break;
@@ -202,7 +216,8 @@ bool KnownSecrets::MayHideInEscapes(std::string_view json) const
             decoded = static_cast<unsigned char>(json[pos + 1]); // \" \\ \/
             break;
         }
-        if (decoded >= 0x80 ? m_nonAscii : m_asciiChars.test(decoded)) return true;
+        if (decoded >= 0x80 ? m_nonAscii : m_asciiChars.test(decoded))
+            return true;
     }
     return false;
 }
@@ -214,7 +229,8 @@ bool KnownSecrets::Contains(const boost::json::value& value) const
         return std::any_of(m_secrets.begin(), m_secrets.end(),
                            [&](const Pattern& p) { return text.find(p.text) != std::string_view::npos; });
     };
-    if (const auto* string = value.if_string()) return holdsSecret(*string);
+    if (const auto* string = value.if_string())
+        return holdsSecret(*string);
     if (const auto* array = value.if_array())
         return std::any_of(array->begin(), array->end(), [this](const auto& v) { return Contains(v); });
     if (const auto* object = value.if_object())
@@ -228,7 +244,8 @@ void KnownSecrets::ScrubDocument(boost::json::value& value) const
     std::string scrubbed;
     if (auto* string = value.if_string())
     {
-        if (ReplaceAll(*string, m_secrets, scrubbed)) *string = scrubbed;
+        if (ReplaceAll(*string, m_secrets, scrubbed))
+            *string = scrubbed;
     }
     else if (auto* array = value.if_array())
     {
@@ -243,7 +260,8 @@ void KnownSecrets::ScrubDocument(boost::json::value& value) const
             ScrubDocument(member.value());
             keyChanged = keyChanged || ReplaceAll(member.key(), m_secrets, scrubbed);
         }
-        if (!keyChanged) return;
+        if (!keyChanged)
+            return;
         // Keys are immutable in place: rebuild the object with scrubbed keys.
         boost::json::object rebuilt(object->storage());
         for (auto& member : *object)

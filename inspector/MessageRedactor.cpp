@@ -15,7 +15,8 @@ bool IsSecretEnvName(std::string_view name)
     for (auto& c : upper)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     for (std::string_view word : {"KEY", "TOKEN", "SECRET", "PASSWORD"})
-        if (upper.find(word) != std::string::npos) return true;
+        if (upper.find(word) != std::string::npos)
+            return true;
     return false;
 }
 
@@ -31,7 +32,8 @@ void CollectDefaultTargets(boost::json::object* root, const Envelope& env, std::
 {
     const auto add = [&out](boost::json::object* object, std::string_view key)
     {
-        if (auto* value = object ? object->if_contains(key) : nullptr) out.push_back(value);
+        if (auto* value = object ? object->if_contains(key) : nullptr)
+            out.push_back(value);
     };
     if (env.kind == Kind::Request && env.command == "auth")
     {
@@ -42,7 +44,8 @@ void CollectDefaultTargets(boost::json::object* root, const Envelope& env, std::
     {
         if (auto* variables = ObjectAt(ObjectAt(root, "arguments"), "env"))
             for (auto& variable : *variables)
-                if (IsSecretEnvName(variable.key())) out.push_back(&variable.value());
+                if (IsSecretEnvName(variable.key()))
+                    out.push_back(&variable.value());
     }
     else if ((env.kind == Kind::Response && (env.command == "auth" || requestCommand == "auth")) ||
              (env.kind == Kind::Event && env.event == "apaext_account"))
@@ -57,7 +60,8 @@ MessageRedactor::MessageRedactor(const RedactionPolicy& policy) : m_enabled(poli
 {
     std::string error;
     for (const auto& rule : policy.userRules)
-        if (auto path = ParseJsonPath(rule, error)) m_rules.push_back(std::move(*path));
+        if (auto path = ParseJsonPath(rule, error))
+            m_rules.push_back(std::move(*path));
 }
 
 void MessageRedactor::ReplaceValue(boost::json::value& value, Found& found)
@@ -65,7 +69,8 @@ void MessageRedactor::ReplaceValue(boost::json::value& value, Found& found)
     std::string marker;
     if (const auto* string = value.if_string())
     {
-        if (MarkerFingerprint(*string)) return; // already redacted (e.g. a replayed capture)
+        if (MarkerFingerprint(*string))
+            return; // already redacted (e.g. a replayed capture)
         found.strings.emplace_back(*string);
         marker = RedactionMarker(found.strings.back());
     }
@@ -88,7 +93,8 @@ void MessageRedactor::ReplaceContainers(boost::json::value& value, const std::ve
     else if (auto* array = value.if_array())
         for (auto& element : *array)
             ReplaceContainers(element, targets, found);
-    if (std::binary_search(targets.begin(), targets.end(), &value)) ReplaceValue(value, found);
+    if (std::binary_search(targets.begin(), targets.end(), &value))
+        ReplaceValue(value, found);
 }
 
 void MessageRedactor::RedactDocument(boost::json::value& document, const Envelope& env, std::string_view requestCommand,
@@ -98,7 +104,8 @@ void MessageRedactor::RedactDocument(boost::json::value& document, const Envelop
     CollectDefaultTargets(document.if_object(), env, requestCommand, targets);
     for (const auto& rule : m_rules)
         SelectJsonPath(rule, document, targets);
-    if (targets.empty()) return;
+    if (targets.empty())
+        return;
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
     // Scalars can be replaced right away; replacing a container frees what is inside it, so those go last.
@@ -110,7 +117,8 @@ void MessageRedactor::RedactDocument(boost::json::value& document, const Envelop
         else
             ReplaceValue(*target, found);
     }
-    if (!containers.empty()) ReplaceContainers(document, containers, found);
+    if (!containers.empty())
+        ReplaceContainers(document, containers, found);
 }
 
 bool MessageRedactor::IsClean(std::string_view json, const Envelope& env, std::string_view requestCommand) const
@@ -118,7 +126,8 @@ bool MessageRedactor::IsClean(std::string_view json, const Envelope& env, std::s
     JsonReader reader;
     std::string error;
     auto* document = reader.Parse(json, error);
-    if (!document) return false;
+    if (!document)
+        return false;
     Found again;
     RedactDocument(*document, env, requestCommand, again);
     return again.count == 0 && !m_secrets.Contains(*document);
@@ -129,31 +138,37 @@ void MessageRedactor::ScrubEnvelope(Envelope& env, const std::vector<std::string
     for (std::string* field :
          {&env.command, &env.subcommand, &env.event, &env.message, &env.traceFile, &env.token, &env.malformedReason})
     {
-        if (field->empty()) continue;
+        if (field->empty())
+            continue;
         if (std::find(replaced.begin(), replaced.end(), *field) != replaced.end())
         {
             *field = RedactionMarker(*field);
             continue;
         }
         std::string scrubbed;
-        if (m_secrets.Scrub(*field, scrubbed)) *field = std::move(scrubbed);
+        if (m_secrets.Scrub(*field, scrubbed))
+            *field = std::move(scrubbed);
     }
 }
 
 std::optional<std::string> MessageRedactor::Redact(DecodedMessage& message, std::string_view bytes, bool truncated,
                                                    std::string_view requestCommand)
 {
-    if (!m_enabled) return std::nullopt;
+    if (!m_enabled)
+        return std::nullopt;
     Envelope& env = message.envelope;
     Found found;
-    if (message.document) RedactDocument(*message.document, env, requestCommand, found);
+    if (message.document)
+        RedactDocument(*message.document, env, requestCommand, found);
     for (const auto& secret : found.strings)
     {
         m_secrets.Add(secret);
         // The server strips a "Bearer " prefix from credentials: the bare key is a secret too.
-        if (secret.starts_with("Bearer ")) m_secrets.Add(std::string_view(secret).substr(7));
+        if (secret.starts_with("Bearer "))
+            m_secrets.Add(std::string_view(secret).substr(7));
     }
-    if (found.count == 0 && m_secrets.Empty()) return std::nullopt;
+    if (found.count == 0 && m_secrets.Empty())
+        return std::nullopt;
 
     // Textual replacement keeps the sender's formatting; the JSON header and the payload are scrubbed apart.
     const Framing& framing = message.framing;
@@ -178,7 +193,8 @@ std::optional<std::string> MessageRedactor::Redact(DecodedMessage& message, std:
         }
     }
     ScrubEnvelope(env, found.strings);
-    if (!headChanged && !payloadChanged) return std::nullopt;
+    if (!headChanged && !payloadChanged)
+        return std::nullopt;
     std::string out = headChanged ? std::move(head) : std::string(headIn);
     if (split)
     {
@@ -191,7 +207,8 @@ std::optional<std::string> MessageRedactor::Redact(DecodedMessage& message, std:
 bool MessageRedactor::ScrubKnownSecrets(std::string& bytes) const
 {
     std::string scrubbed;
-    if (!m_enabled || !m_secrets.Scrub(bytes, scrubbed)) return false;
+    if (!m_enabled || !m_secrets.Scrub(bytes, scrubbed))
+        return false;
     bytes = std::move(scrubbed);
     return true;
 }

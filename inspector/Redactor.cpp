@@ -23,7 +23,8 @@ std::string Fingerprint(std::string_view value)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digestSize = 0;
-    if (!EVP_Digest(value.data(), value.size(), digest, &digestSize, EVP_sha256(), nullptr)) return "00000000";
+    if (!EVP_Digest(value.data(), value.size(), digest, &digestSize, EVP_sha256(), nullptr))
+        return "00000000";
     constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (size_t i = 0; i < FingerprintChars / 2; ++i)
@@ -46,7 +47,8 @@ std::optional<std::string> MarkerFingerprint(std::string_view value)
         return std::nullopt;
     const std::string_view fingerprint = value.substr(MarkerPrefix.size(), FingerprintChars);
     for (char c : fingerprint)
-        if (!IsLowerHex(c)) return std::nullopt;
+        if (!IsLowerHex(c))
+            return std::nullopt;
     return std::string(fingerprint);
 }
 
@@ -55,7 +57,8 @@ std::optional<std::string> ValidateRedactionRule(std::string_view rule)
     try
     {
         std::string error;
-        if (ParseJsonPath(rule, error)) return std::nullopt;
+        if (ParseJsonPath(rule, error))
+            return std::nullopt;
         return error;
     }
     catch (...)

@@ -88,7 +88,8 @@ void SessionInspector::State::RecordFacts(const DecodedMessage& decoded, std::st
     if (env.kind == Kind::Request && env.command == "auth")
     {
         const auto* arguments = ObjectMember(decoded.root, "arguments");
-        if (const auto name = StringMember(arguments, "clientName"); !name.empty()) facts.clientName = name;
+        if (const auto name = StringMember(arguments, "clientName"); !name.empty())
+            facts.clientName = name;
         if (const auto version = StringMember(arguments, "clientVersion"); !version.empty())
             facts.clientVersion = version;
         facts.auth = AuthOutcome::Pending;
@@ -139,7 +140,8 @@ FeedResult SessionInspector::Feed(MessageId id, const WireMessage& message)
         result = FeedResult{};
         result.message.id = id;
         result.message.envelope.malformedReason = "internal error";
-        if (m_state->redactor.Enabled()) result.message.redactedBytes.emplace(); // store no bytes at all
+        if (m_state->redactor.Enabled())
+            result.message.redactedBytes.emplace(); // store no bytes at all
     }
     return result;
 }

@@ -25,15 +25,19 @@ bool StartsTask(std::string_view command)
 
 std::string DeriveDisplayId(std::string_view token, std::string_view source)
 {
-    if (token.starts_with("tk_") || token.starts_with("pk_")) token.remove_prefix(3);
-    if (token.empty() || source.empty()) return {};
+    if (token.starts_with("tk_") || token.starts_with("pk_"))
+        token.remove_prefix(3);
+    if (token.empty() || source.empty())
+        return {};
     return std::string(token.substr(0, 8)) + "." + std::string(source);
 }
 
 std::string TaskLinker::TaskOfToken(std::string_view token, std::string_view source) const
 {
-    if (token.empty() || token == "*") return {};
-    if (const auto it = m_tokenTasks.find(token); it != m_tokenTasks.end()) return it->second;
+    if (token.empty() || token == "*")
+        return {};
+    if (const auto it = m_tokenTasks.find(token); it != m_tokenTasks.end())
+        return it->second;
     return DeriveDisplayId(token, source);
 }
 
@@ -46,7 +50,8 @@ const TaskLinker::OpenPipe* TaskLinker::FindPipe(std::string_view token, int64_t
 
 void TaskLinker::RegisterToken(std::string_view token, std::string_view task)
 {
-    if (!token.empty() && !task.empty()) m_tokenTasks[std::string(token)] = task;
+    if (!token.empty() && !task.empty())
+        m_tokenTasks[std::string(token)] = task;
 }
 
 RequestLink TaskLinker::OnRequest(const Envelope& env, const boost::json::object& root) const
@@ -54,7 +59,8 @@ RequestLink TaskLinker::OnRequest(const Envelope& env, const boost::json::object
     RequestLink link;
     const auto* arguments = ObjectMember(&root, "arguments");
     std::string_view source = StringMember(arguments, "source");
-    if (source.empty()) source = StringMember(ObjectMember(arguments, "pipeline"), "source");
+    if (source.empty())
+        source = StringMember(ObjectMember(arguments, "pipeline"), "source");
     link.task = TaskOfToken(env.token, source);
 
     if (env.command == "rrext_process" && env.subcommand == "open")
@@ -63,16 +69,19 @@ RequestLink TaskLinker::OnRequest(const Envelope& env, const boost::json::object
         link.token = env.token;
         return link;
     }
-    if (env.command == "rrext_get_token") link.source = source;
+    if (env.command == "rrext_get_token")
+        link.source = source;
     // write/close carry pipe_id, rrext_monitor pipeId; either links only while that pipe is open.
     auto pipeId = IntegerMember(arguments, "pipe_id");
-    if (!pipeId) pipeId = IntegerMember(arguments, "pipeId");
+    if (!pipeId)
+        pipeId = IntegerMember(arguments, "pipeId");
     if (const OpenPipe* pipe = pipeId ? FindPipe(env.token, *pipeId) : nullptr)
     {
         link.pipeId = pipe->pipeId;
         link.pipeOpen = pipe->open;
         link.closesPipe = env.command == "rrext_process" && env.subcommand == "close";
-        if (link.task.empty()) link.task = pipe->task;
+        if (link.task.empty())
+            link.task = pipe->task;
     }
     return link;
 }
@@ -88,14 +97,16 @@ ResponseLink TaskLinker::OnResponse(const Envelope& env, const boost::json::obje
         std::erase_if(m_openPipes, [&](const OpenPipe& p) { return p.open == request.pipeOpen; });
     }
     const auto* body = ObjectMember(&root, "body");
-    if (!env.success.value_or(true) || !body) return link;
+    if (!env.success.value_or(true) || !body)
+        return link;
 
     if (StartsTask(requestCommand))
     {
         const std::string_view task = StringMember(body, "id");
         RegisterToken(StringMember(body, "token"), task);
         RegisterToken(StringMember(body, "publicToken"), task);
-        if (!task.empty() && task != request.task) link.requestTask = link.response.task = task;
+        if (!task.empty() && task != request.task)
+            link.requestTask = link.response.task = task;
     }
     else if (requestCommand == "rrext_get_token")
     {
@@ -133,15 +144,18 @@ MessageLink TaskLinker::OnEvent(const Envelope& env, const boost::json::object& 
     MessageLink link;
     const auto* body = ObjectMember(&root, "body");
     link.task = StringMember(body, "__id");
-    if (env.event != "apaevt_sse") return link;
+    if (env.event != "apaevt_sse")
+        return link;
     const auto pipeId = IntegerMember(body, "pipe_id");
-    if (!pipeId) return link;
+    if (!pipeId)
+        return link;
     // The event names its task (__id); without one, the pipe must be open in exactly one task.
     const OpenPipe* match = nullptr;
     size_t candidates = 0;
     for (const auto& pipe : m_openPipes)
     {
-        if (pipe.pipeId != *pipeId) continue;
+        if (pipe.pipeId != *pipeId)
+            continue;
         if (!link.task.empty() && pipe.task == link.task)
         {
             link.pipeId = pipe.pipeId;
@@ -153,7 +167,8 @@ MessageLink TaskLinker::OnEvent(const Envelope& env, const boost::json::object& 
     // A pipe opened before its task was known may still be the named task's.
     if (candidates == 1 && (link.task.empty() || match->task.empty()))
     {
-        if (link.task.empty()) link.task = match->task;
+        if (link.task.empty())
+            link.task = match->task;
         link.pipeId = match->pipeId;
     }
     return link;

@@ -40,7 +40,8 @@ std::string EscapeCodePoint(char32_t cp)
     default:
         break;
     }
-    if (cp < 0x80) return EscapeByte(static_cast<unsigned char>(cp));
+    if (cp < 0x80)
+        return EscapeByte(static_cast<unsigned char>(cp));
     char buf[16];
     std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(cp));
     return buf;
@@ -74,25 +75,29 @@ std::string EscapeForTerminal(std::string_view text, size_t maxChars)
             escaped = EscapeByte(static_cast<unsigned char>(text[pos]));
             ++pos;
         }
-        if (piece.empty()) piece = escaped;
+        if (piece.empty())
+            piece = escaped;
         const size_t pieceChars = escaped.empty() ? 1 : escaped.size();
         if (chars + pieceChars > maxChars)
         {
-            if (maxChars == 0) return {};
+            if (maxChars == 0)
+                return {};
             out.resize(keepSize);
             out += ellipsis;
             return out;
         }
         out += piece;
         chars += pieceChars;
-        if (chars < maxChars) keepSize = out.size();
+        if (chars < maxChars)
+            keepSize = out.size();
     }
     return out;
 }
 
 std::string PayloadPreview(std::string_view payload, size_t maxChars)
 {
-    if (payload.empty()) return {};
+    if (payload.empty())
+        return {};
     // Only the bytes that can reach the preview are inspected: a character takes at most 4 bytes.
     const size_t window = maxChars < payload.size() / 4 ? maxChars * 4 + 4 : payload.size();
     const std::string_view head = payload.substr(0, window);
@@ -101,7 +106,8 @@ std::string PayloadPreview(std::string_view payload, size_t maxChars)
         const auto ch = DecodeUtf8At(head, pos);
         if (!ch)
         {
-            if (head.size() < payload.size() && head.size() - pos < 4) break; // a character cut by the window
+            if (head.size() < payload.size() && head.size() - pos < 4)
+                break; // a character cut by the window
             return "<" + std::to_string(payload.size()) + " bytes binary>";
         }
         const char32_t cp = ch->codePoint;

@@ -68,8 +68,10 @@ std::string_view ToString(ExchangeState s)
 
 std::optional<Direction> ParseDirection(std::string_view s)
 {
-    if (s == "c2s") return Direction::ClientToServer;
-    if (s == "s2c") return Direction::ServerToClient;
+    if (s == "c2s")
+        return Direction::ClientToServer;
+    if (s == "s2c")
+        return Direction::ServerToClient;
     return std::nullopt;
 }
 
@@ -77,7 +79,8 @@ std::optional<Opcode> ParseOpcode(std::string_view s)
 {
     for (Opcode o : {Opcode::Text, Opcode::Binary, Opcode::Close, Opcode::Ping, Opcode::Pong})
     {
-        if (ToString(o) == s) return o;
+        if (ToString(o) == s)
+            return o;
     }
     return std::nullopt;
 }
@@ -86,7 +89,8 @@ std::optional<Kind> ParseKind(std::string_view s)
 {
     for (Kind k : {Kind::Request, Kind::Response, Kind::Event, Kind::Malformed, Kind::Control})
     {
-        if (ToString(k) == s) return k;
+        if (ToString(k) == s)
+            return k;
     }
     return std::nullopt;
 }

@@ -8,7 +8,8 @@ std::unique_ptr<DapClient> DapClient::Connect(const std::string& url, std::strin
     net::WsClientOptions options;
     options.url = url;
     auto socket = net::WsClient::Connect(options, error);
-    if (!socket) return nullptr;
+    if (!socket)
+        return nullptr;
     auto client = std::unique_ptr<DapClient>(new DapClient());
     client->m_socket = std::move(socket);
     return client;
@@ -31,8 +32,10 @@ int64_t DapClient::Send(const std::string& command, boost::json::object argument
 bool DapClient::ReceiveOne(std::chrono::milliseconds timeout)
 {
     auto message = m_socket->Receive(timeout);
-    if (!message) return false;
-    if (message->type == net::FrameType::Pong) return true;
+    if (!message)
+        return false;
+    if (message->type == net::FrameType::Pong)
+        return true;
     std::string_view json = message->data;
     std::string payload;
     if (message->type == net::FrameType::Binary)
@@ -43,7 +46,8 @@ bool DapClient::ReceiveOne(std::chrono::milliseconds timeout)
         }
     boost::system::error_code ec;
     boost::json::value value = boost::json::parse(json, ec);
-    if (ec || !value.is_object()) return true;
+    if (ec || !value.is_object())
+        return true;
     boost::json::object& object = value.as_object();
     const boost::json::value* type = object.if_contains("type");
     if (type && type->is_string() && type->as_string() == "response")
@@ -71,7 +75,8 @@ std::optional<boost::json::object> DapClient::Wait(int64_t seq, std::chrono::mil
             return response;
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || !ReceiveOne(left)) return std::nullopt;
+        if (left.count() <= 0 || !ReceiveOne(left))
+            return std::nullopt;
     }
 }
 

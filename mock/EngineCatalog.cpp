@@ -113,28 +113,35 @@ const boost::json::object& ServiceDefinitions()
 const boost::json::object* FindComponent(const boost::json::object& pipeline, std::string_view id)
 {
     const auto* components = pipeline.if_contains("components");
-    if (!components || !components->is_array()) return nullptr;
+    if (!components || !components->is_array())
+        return nullptr;
     for (const auto& component : components->get_array())
-        if (component.is_object() && ArgString(component.get_object(), "id") == id) return &component.get_object();
+        if (component.is_object() && ArgString(component.get_object(), "id") == id)
+            return &component.get_object();
     return nullptr;
 }
 
 std::string ResolveSource(const boost::json::object& pipeline, std::string_view explicitSource)
 {
-    if (!explicitSource.empty()) return std::string(explicitSource);
+    if (!explicitSource.empty())
+        return std::string(explicitSource);
     std::string source = ArgString(pipeline, "source");
-    if (!source.empty()) return source;
+    if (!source.empty())
+        return source;
     // Implied source: the single component whose config.mode is "Source".
     const auto* components = pipeline.if_contains("components");
-    if (!components || !components->is_array()) return {};
+    if (!components || !components->is_array())
+        return {};
     std::string implied;
     for (const auto& component : components->get_array())
     {
-        if (!component.is_object()) continue;
+        if (!component.is_object())
+            continue;
         const auto* config = component.get_object().if_contains("config");
         if (config && config->is_object() && ArgString(config->get_object(), "mode") == "Source")
         {
-            if (!implied.empty()) return {};
+            if (!implied.empty())
+                return {};
             implied = ArgString(component.get_object(), "id");
         }
     }
@@ -154,7 +161,8 @@ boost::json::object ValidatePipeline(const boost::json::object& pipeline, std::s
     else
     {
         for (const auto& component : components->get_array())
-            if (component.is_object()) ids.insert(ArgString(component.get_object(), "id"));
+            if (component.is_object())
+                ids.insert(ArgString(component.get_object(), "id"));
         for (const auto& component : components->get_array())
         {
             if (!component.is_object())
@@ -168,7 +176,8 @@ boost::json::object ValidatePipeline(const boost::json::object& pipeline, std::s
             if (!ServiceDefinitions().contains(provider))
                 warnings.emplace_back("Component '" + id + "' uses unknown provider '" + provider + "'");
             const auto* inputs = object.if_contains("input");
-            if (!inputs || !inputs->is_array()) continue;
+            if (!inputs || !inputs->is_array())
+                continue;
             for (const auto& input : inputs->get_array())
             {
                 const std::string from = input.is_object() ? ArgString(input.get_object(), "from") : "";

@@ -31,7 +31,8 @@ std::optional<EngineConnection::Request> DecodeRequest(bool binary, std::string_
         }
     }
     auto value = ParseJson(json);
-    if (!value || !value->is_object()) return std::nullopt;
+    if (!value || !value->is_object())
+        return std::nullopt;
     EngineConnection::Request request;
     request.message = std::move(value->get_object());
     if (auto* args = request.message.if_contains("arguments"); args && args->is_object())
@@ -54,14 +55,16 @@ std::optional<std::string> ValidateEngineOptions(const EngineOptions& options)
 {
     if (options.responseDelayMs < 0 || options.responseDelayMs > 600000)
         return "responseDelayMs must be between 0 and 600000";
-    if (options.burstEvents < 0 || options.burstEvents > 100000) return "burstEvents must be between 0 and 100000";
+    if (options.burstEvents < 0 || options.burstEvents > 100000)
+        return "burstEvents must be between 0 and 100000";
     for (const auto& bad : options.badKeys)
         if (!options.apiKey.empty() && bad == options.apiKey)
             return "apiKey '" + options.apiKey + "' is also listed in badKeys";
     for (const auto& spec : options.overrides)
     {
         auto parsed = ParseOverride(spec);
-        if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+        if (auto* error = std::get_if<std::string>(&parsed))
+            return *error;
     }
     return std::nullopt;
 }
@@ -72,7 +75,8 @@ EngineConnection::EngineConnection(const EngineOptions& options, EngineState& sh
     for (const auto& spec : m_options.overrides)
     {
         auto parsed = ParseOverride(spec);
-        if (auto* rule = std::get_if<ResponseOverride>(&parsed)) m_overrides.push_back(std::move(*rule));
+        if (auto* rule = std::get_if<ResponseOverride>(&parsed))
+            m_overrides.push_back(std::move(*rule));
     }
     m_connectionId = m_state.AddConnection();
 }
@@ -91,18 +95,21 @@ bool EngineConnection::Authenticated() const
 ConnectionSlot& EngineConnection::Slot()
 {
     auto* slot = m_state.FindConnection(m_connectionId);
-    if (!slot) throw EngineError{"Connection is closed", "task_conn.py", 0};
+    if (!slot)
+        throw EngineError{"Connection is closed", "task_conn.py", 0};
     return *slot;
 }
 
 void EngineConnection::SetWakeHandler(std::function<void()> wake)
 {
-    if (auto* slot = m_state.FindConnection(m_connectionId)) slot->wake = std::move(wake);
+    if (auto* slot = m_state.FindConnection(m_connectionId))
+        slot->wake = std::move(wake);
 }
 
 Reaction EngineConnection::OnMessage(bool binary, std::string_view bytes)
 {
-    if (m_closing || m_closed) return {};
+    if (m_closing || m_closed)
+        return {};
     int64_t delayMs = 0;
     try
     {
@@ -125,7 +132,8 @@ Reaction EngineConnection::OnMessage(bool binary, std::string_view bytes)
 
 Reaction EngineConnection::TakePending()
 {
-    if (m_closed) return {};
+    if (m_closed)
+        return {};
     return Drain(0);
 }
 
@@ -140,14 +148,16 @@ Reaction EngineConnection::Drain(int64_t delayMs)
         m_closeReported = true;
         reaction.close = true;
         reaction.closeCode = 1000;
-        if (auto* slot = m_state.FindConnection(m_connectionId)) slot->authenticated = false;
+        if (auto* slot = m_state.FindConnection(m_connectionId))
+            slot->authenticated = false;
     }
     return reaction;
 }
 
 Reaction EngineConnection::OnClose()
 {
-    if (m_closed) return {};
+    if (m_closed)
+        return {};
     m_closed = true;
     try
     {
@@ -163,7 +173,8 @@ Reaction EngineConnection::OnClose()
 void EngineConnection::DropConnection()
 {
     const auto* slot = m_state.FindConnection(m_connectionId);
-    if (!slot) return;
+    if (!slot)
+        return;
     const bool wasAuthenticated = slot->authenticated;
     const std::string userId = slot->userId;
     m_state.RemoveConnection(m_connectionId);
@@ -172,7 +183,8 @@ void EngineConnection::DropConnection()
     {
         std::erase_if(task.pipes, [&](const auto& entry) { return entry.second.connectionId == m_connectionId; });
         // A launched task dies with the socket that launched it (PROTOCOL §1.7).
-        if (task.ownerConnection == m_connectionId) m_state.StopTask(task);
+        if (task.ownerConnection == m_connectionId)
+            m_state.StopTask(task);
     }
     if (wasAuthenticated)
     {
@@ -184,24 +196,29 @@ void EngineConnection::DropConnection()
 std::string EngineConnection::ResolveToken(const Request& request) const
 {
     const auto* slot = m_state.FindConnection(m_connectionId);
-    if (slot && !slot->pinnedToken.empty()) return slot->pinnedToken;
+    if (slot && !slot->pinnedToken.empty())
+        return slot->pinnedToken;
     std::string token = ArgString(request.args, "token");
-    if (token.empty()) token = ArgString(request.message, "token");
+    if (token.empty())
+        token = ArgString(request.message, "token");
     return token;
 }
 
 void EngineConnection::RequirePermission(std::string_view permission) const
 {
     const auto* slot = m_state.FindConnection(m_connectionId);
-    if (slot && slot->dataOnly && permission != "task.data") throw PermissionError(permission);
+    if (slot && slot->dataOnly && permission != "task.data")
+        throw PermissionError(permission);
 }
 
 TaskState& EngineConnection::RequireTask(const Request& request)
 {
     const std::string token = ResolveToken(request);
-    if (token.empty()) throw TokenRequiredError();
+    if (token.empty())
+        throw TokenRequiredError();
     auto* task = m_state.FindTask(token);
-    if (!task) throw NotRunningError();
+    if (!task)
+        throw NotRunningError();
     return *task;
 }
 
@@ -237,11 +254,14 @@ void EngineConnection::Dispatch(Request& request)
     try
     {
         // auth and rrext_public_* are the only commands served before authentication (PROTOCOL §4).
-        if (isRequest && request.command == "auth") return Respond(request, OnAuth(request));
+        if (isRequest && request.command == "auth")
+            return Respond(request, OnAuth(request));
         if (isRequest && request.command.starts_with("rrext_public_"))
         {
-            if (request.command == "rrext_public_probe") return Respond(request, OnProbe(request));
-            if (request.command == "rrext_public_catalog") return Respond(request, OnCatalog(request));
+            if (request.command == "rrext_public_probe")
+                return Respond(request, OnProbe(request));
+            if (request.command == "rrext_public_catalog")
+                return Respond(request, OnCatalog(request));
             throw EngineError{"Invalid command: " + request.command, "task_conn.py", 575};
         }
         if (!Slot().authenticated)
@@ -249,11 +269,14 @@ void EngineConnection::Dispatch(Request& request)
             return RespondError(request, {"Not authenticated", "task_conn.py", 264, true});
         }
         // Client responses and events are ignored once authenticated (there are no reverse requests).
-        if (!isRequest) return;
+        if (!isRequest)
+            return;
         for (const auto& route : kRoutes)
         {
-            if (route.command != request.command) continue;
-            if (!route.permission.empty()) RequirePermission(route.permission);
+            if (route.command != request.command)
+                continue;
+            if (!route.permission.empty())
+                RequirePermission(route.permission);
             if (!route.handler)
             {
                 Reply pong;
@@ -297,10 +320,13 @@ boost::json::object ResponseHeader(const EngineConnection::Request& request, int
 void EngineConnection::Respond(const Request& request, Reply reply)
 {
     boost::json::object response = ResponseHeader(request, m_state.NextSeq(m_connectionId), true);
-    if (reply.body) response["body"] = std::move(*reply.body);
-    if (reply.binaryPayload) response["arguments"] = boost::json::object();
+    if (reply.body)
+        response["body"] = std::move(*reply.body);
+    if (reply.binaryPayload)
+        response["arguments"] = boost::json::object();
     for (const auto& rule : m_overrides)
-        if (rule.command == request.command) ApplyOverride(response, rule);
+        if (rule.command == request.command)
+            ApplyOverride(response, rule);
     if (reply.binaryPayload)
     {
         // The engine writes binary headers with json.dumps defaults (PROTOCOL §2.1), as the fixtures show.
@@ -315,7 +341,8 @@ void EngineConnection::Respond(const Request& request, Reply reply)
     }
     for (auto& [event, body] : reply.after)
         SendOwnEvent(event, std::move(body), reply.afterId);
-    if (reply.close) m_closing = true;
+    if (reply.close)
+        m_closing = true;
 }
 
 void EngineConnection::RespondError(const Request& request, const EngineError& error)
@@ -324,9 +351,11 @@ void EngineConnection::RespondError(const Request& request, const EngineError& e
     response["message"] = error.message;
     response["trace"] = boost::json::object{{"file", error.file}, {"lineno", error.line}};
     for (const auto& rule : m_overrides)
-        if (rule.command == request.command) ApplyOverride(response, rule);
+        if (rule.command == request.command)
+            ApplyOverride(response, rule);
     m_state.Queue(m_connectionId, false, SerializeJson(response));
-    if (error.close) m_closing = true;
+    if (error.close)
+        m_closing = true;
 }
 
 void EngineConnection::SendOwnEvent(std::string_view event, boost::json::object body, std::string_view id)

@@ -36,19 +36,24 @@ std::optional<uint32_t> DecodeUtf8(std::string_view text, size_t& pos)
     static constexpr Form kForms[] = {{0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
     const Form* form = nullptr;
     for (const auto& candidate : kForms)
-        if ((lead & candidate.mask) == candidate.value) form = &candidate;
-    if (!form) return std::nullopt;
+        if ((lead & candidate.mask) == candidate.value)
+            form = &candidate;
+    if (!form)
+        return std::nullopt;
     const size_t length = form->length;
     const uint32_t minimum = form->minimum;
     uint32_t code = lead & static_cast<unsigned char>(~form->mask);
-    if (pos + length > text.size()) return std::nullopt;
+    if (pos + length > text.size())
+        return std::nullopt;
     for (size_t i = 1; i < length; ++i)
     {
-        if ((byte(pos + i) & 0xC0) != 0x80) return std::nullopt;
+        if ((byte(pos + i) & 0xC0) != 0x80)
+            return std::nullopt;
         code = (code << 6) | (byte(pos + i) & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are invalid UTF-8.
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return std::nullopt;
+    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return std::nullopt;
     pos += length;
     return code;
 }
@@ -162,7 +167,8 @@ void WriteValue(std::string& out, const boost::json::value& value, const JsonSty
         bool first = true;
         for (const auto& item : value.get_array())
         {
-            if (!first) out += itemSeparator;
+            if (!first)
+                out += itemSeparator;
             first = false;
             WriteValue(out, item, style);
         }
@@ -185,7 +191,8 @@ void WriteValue(std::string& out, const boost::json::value& value, const JsonSty
         bool first = true;
         for (const auto* member : members)
         {
-            if (!first) out += itemSeparator;
+            if (!first)
+                out += itemSeparator;
             first = false;
             WriteString(out, member->key(), style);
             out += keySeparator;
@@ -202,7 +209,8 @@ void WriteValue(std::string& out, const boost::json::value& value, const JsonSty
 // Parse "$.a.b[0]['c']" into steps; returns an error message on failure. `rest` receives what follows the path.
 std::optional<std::string> ParsePath(std::string_view text, std::vector<JsonPathStep>& steps, std::string_view& rest)
 {
-    if (text.empty() || text[0] != '$') return "JSONPATH must start with '$'";
+    if (text.empty() || text[0] != '$')
+        return "JSONPATH must start with '$'";
     size_t pos = 1;
     while (pos < text.size() && text[pos] != '=')
     {
@@ -211,7 +219,8 @@ std::optional<std::string> ParsePath(std::string_view text, std::vector<JsonPath
             const size_t start = ++pos;
             while (pos < text.size() && text[pos] != '.' && text[pos] != '[' && text[pos] != '=')
                 ++pos;
-            if (pos == start) return "empty member name in JSONPATH";
+            if (pos == start)
+                return "empty member name in JSONPATH";
             steps.emplace_back(std::string(text.substr(start, pos - start)));
         }
         else if (text[pos] == '[')
@@ -241,7 +250,8 @@ std::optional<std::string> ParsePath(std::string_view text, std::vector<JsonPath
             return "unexpected character '" + std::string(1, text[pos]) + "' in JSONPATH";
         }
     }
-    if (steps.empty()) return "JSONPATH must select a field below '$'";
+    if (steps.empty())
+        return "JSONPATH must select a field below '$'";
     rest = text.substr(pos);
     return std::nullopt;
 }
@@ -249,7 +259,8 @@ std::optional<std::string> ParsePath(std::string_view text, std::vector<JsonPath
 // Empty container of the kind the next step needs.
 boost::json::value ContainerFor(const JsonPathStep& next)
 {
-    if (std::holds_alternative<size_t>(next)) return boost::json::array();
+    if (std::holds_alternative<size_t>(next))
+        return boost::json::array();
     return boost::json::object();
 }
 
@@ -263,26 +274,30 @@ bool SetPath(boost::json::value& root, const std::vector<JsonPathStep>& path, co
         if (const auto* key = std::get_if<std::string>(&path[i]))
         {
             auto* object = current->if_object();
-            if (!object) return false;
+            if (!object)
+                return false;
             if (last)
             {
                 (*object)[*key] = leaf;
                 return true;
             }
             auto it = object->find(*key);
-            if (it == object->end()) it = object->emplace(*key, ContainerFor(path[i + 1])).first;
+            if (it == object->end())
+                it = object->emplace(*key, ContainerFor(path[i + 1])).first;
             child = &it->value();
         }
         else
         {
             const size_t index = std::get<size_t>(path[i]);
             auto* array = current->if_array();
-            if (!array || index > array->size()) return false;
+            if (!array || index > array->size())
+                return false;
             if (index == array->size())
                 array->push_back(last ? leaf : ContainerFor(path[i + 1]));
             else if (last)
                 (*array)[index] = leaf;
-            if (last) return true;
+            if (last)
+                return true;
             child = &(*array)[index];
         }
         current = child;
@@ -301,9 +316,12 @@ std::string SerializeJson(const boost::json::value& value, JsonStyle style)
 
 std::string PyFloatRepr(double value)
 {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-    if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value > 0 ? "Infinity" : "-Infinity";
+    if (value == 0)
+        return std::signbit(value) ? "-0.0" : "0.0";
     char buffer[64];
     const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
     const std::string_view sci(buffer, static_cast<size_t>(result.ptr - buffer));
@@ -312,7 +330,8 @@ std::string PyFloatRepr(double value)
     const size_t ePos = sci.find('e');
     std::string digits;
     for (char c : sci.substr(negative ? 1 : 0, ePos - (negative ? 1 : 0)))
-        if (c != '.') digits += c;
+        if (c != '.')
+            digits += c;
     int exponent = 0;
     std::from_chars(sci.data() + ePos + (sci[ePos + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
     std::string out = negative ? "-" : "";
@@ -330,7 +349,8 @@ std::string PyFloatRepr(double value)
         return out;
     }
     out += digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    if (digits.size() > 1)
+        out += "." + digits.substr(1);
     char exponentText[16];
     std::snprintf(exponentText, sizeof(exponentText), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     return out + exponentText;
@@ -363,7 +383,8 @@ std::optional<boost::json::value> ParseJson(std::string_view text)
     options.max_depth = 256;
     boost::system::error_code ec;
     auto value = boost::json::parse(text, ec, {}, options);
-    if (ec) return std::nullopt;
+    if (ec)
+        return std::nullopt;
     return value;
 }
 
@@ -385,7 +406,8 @@ Sha256Stream& Sha256Stream::operator=(Sha256Stream&&) noexcept = default;
 
 void Sha256Stream::Update(std::string_view bytes)
 {
-    if (!m_context || !m_context->ctx) return;
+    if (!m_context || !m_context->ctx)
+        return;
     if (!m_context->started)
     {
         EVP_DigestInit_ex(m_context->ctx, EVP_sha256(), nullptr);
@@ -396,8 +418,10 @@ void Sha256Stream::Update(std::string_view bytes)
 
 std::string Sha256Stream::FinalHex()
 {
-    if (!m_context || !m_context->ctx) return {};
-    if (!m_context->started) Update({});
+    if (!m_context || !m_context->ctx)
+        return {};
+    if (!m_context->started)
+        Update({});
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(m_context->ctx, digest, &length);
@@ -442,7 +466,8 @@ std::string PublicToken(const boost::json::value& projectId, const boost::json::
 
 std::string DisplayId(std::string_view token, std::string_view source)
 {
-    if (token.starts_with("tk_") || token.starts_with("pk_")) token.remove_prefix(3);
+    if (token.starts_with("tk_") || token.starts_with("pk_"))
+        token.remove_prefix(3);
     return std::string(token.substr(0, 8)) + "." + std::string(source);
 }
 
@@ -450,15 +475,20 @@ std::variant<ResponseOverride, std::string> ParseOverride(std::string_view spec)
 {
     const std::string quoted = "override '" + std::string(spec) + "': ";
     const size_t colon = spec.find(':');
-    if (colon == std::string_view::npos || colon == 0) return quoted + "expected COMMAND:JSONPATH=JSON";
+    if (colon == std::string_view::npos || colon == 0)
+        return quoted + "expected COMMAND:JSONPATH=JSON";
     ResponseOverride rule;
     rule.command = std::string(spec.substr(0, colon));
-    if (rule.command.find_first_of(" \t=$") != std::string::npos) return quoted + "invalid command name";
+    if (rule.command.find_first_of(" \t=$") != std::string::npos)
+        return quoted + "invalid command name";
     std::string_view rest;
-    if (auto error = ParsePath(spec.substr(colon + 1), rule.path, rest)) return quoted + *error;
-    if (rest.empty() || rest[0] != '=') return quoted + "expected '=' after JSONPATH";
+    if (auto error = ParsePath(spec.substr(colon + 1), rule.path, rest))
+        return quoted + *error;
+    if (rest.empty() || rest[0] != '=')
+        return quoted + "expected '=' after JSONPATH";
     auto value = ParseJson(rest.substr(1));
-    if (!value) return quoted + "value is not valid JSON (quote strings: \"text\")";
+    if (!value)
+        return quoted + "value is not valid JSON (quote strings: \"text\")";
     rule.value = std::move(*value);
     return rule;
 }
@@ -467,7 +497,8 @@ void ApplyOverride(boost::json::object& message, const ResponseOverride& rule)
 {
     // Work on a copy so a path that fails halfway leaves the message untouched.
     boost::json::value copy = message;
-    if (SetPath(copy, rule.path, rule.value)) message = std::move(copy.get_object());
+    if (SetPath(copy, rule.path, rule.value))
+        message = std::move(copy.get_object());
 }
 
 } // namespace dapscope::mock

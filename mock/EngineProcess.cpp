@@ -16,15 +16,18 @@ std::vector<std::pair<std::string, std::string>> Listeners(const TaskState& task
 {
     std::vector<std::pair<std::string, std::string>> out;
     const auto* components = task.pipeline.if_contains("components");
-    if (!components || !components->is_array()) return out;
+    if (!components || !components->is_array())
+        return out;
     for (const auto& component : components->get_array())
     {
         const auto* object = component.if_object();
         const auto* inputs = object ? object->if_contains("input") : nullptr;
-        if (!inputs || !inputs->is_array()) continue;
+        if (!inputs || !inputs->is_array())
+            continue;
         for (const auto& input : inputs->get_array())
         {
-            if (!input.is_object() || ArgString(input.get_object(), "from") != from) continue;
+            if (!input.is_object() || ArgString(input.get_object(), "from") != from)
+                continue;
             const std::string inputLane = ArgString(input.get_object(), "lane");
             if (lane.empty() || inputLane == lane)
             {
@@ -39,9 +42,12 @@ std::vector<std::pair<std::string, std::string>> Listeners(const TaskState& task
 // Lane chosen from the mime type (PROTOCOL §5.2); media lanes only if the pipeline listens on them.
 std::string ChooseLane(const TaskState& task, std::string_view mimeType)
 {
-    if (mimeType.starts_with("lane/")) return std::string(mimeType.substr(5));
-    if (mimeType == "application/rocketlib-tag") return "tags";
-    if (mimeType.starts_with("application/rocketride-question")) return "questions";
+    if (mimeType.starts_with("lane/"))
+        return std::string(mimeType.substr(5));
+    if (mimeType == "application/rocketlib-tag")
+        return "tags";
+    if (mimeType.starts_with("application/rocketride-question"))
+        return "questions";
     for (std::string_view media : {"text", "image", "video", "audio"})
     {
         if (mimeType.starts_with(std::string(media) + "/") && !Listeners(task, task.source, media).empty())
@@ -60,7 +66,8 @@ std::vector<std::pair<std::string, std::string>> FlowHops(const TaskState& task,
     while (hops.size() < 8)
     {
         const auto next = Listeners(task, current, currentLane);
-        if (next.empty() || visited.contains(next.front().first)) break;
+        if (next.empty() || visited.contains(next.front().first))
+            break;
         hops.push_back(next.front());
         visited.insert(next.front().first);
         current = next.front().first;
@@ -76,7 +83,8 @@ int64_t CountWords(std::string_view text)
     for (char c : text)
     {
         const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-        if (!space && !inWord) ++words;
+        if (!space && !inWord)
+            ++words;
         inWord = !space;
     }
     return words;
@@ -116,11 +124,15 @@ EngineError PipeIdMissing(int64_t line)
 EngineConnection::Reply EngineConnection::OnProcess(const Request& request)
 {
     TaskState& task = RequireTask(request);
-    if (task.completed) throw EngineError{"Task has already completed", "task_engine.py", 1206};
+    if (task.completed)
+        throw EngineError{"Task has already completed", "task_engine.py", 1206};
     const std::string subcommand = ArgString(request.args, "subcommand");
-    if (subcommand == "open") return ProcessOpen(request, task);
-    if (subcommand == "write") return ProcessWrite(request, task);
-    if (subcommand == "close") return ProcessClose(request, task);
+    if (subcommand == "open")
+        return ProcessOpen(request, task);
+    if (subcommand == "write")
+        return ProcessWrite(request, task);
+    if (subcommand == "close")
+        return ProcessClose(request, task);
     throw EngineError{"Invalid subcommand " + (subcommand.empty() ? std::string("None") : subcommand), "data_conn.py",
                       446};
 }
@@ -131,7 +143,8 @@ EngineConnection::Reply EngineConnection::ProcessOpen(const Request& request, Ta
     if (!object || !object->is_object() || object->get_object().empty())
         throw EngineError{"No object info specified", "data_conn.py", 463};
     const std::string mimeType = ArgString(request.args, "mimeType");
-    if (mimeType.empty()) throw EngineError{"No mimeType specified", "data_conn.py", 467};
+    if (mimeType.empty())
+        throw EngineError{"No mimeType specified", "data_conn.py", 467};
 
     // Pipe ids come from a pool: the smallest free id, reused after close.
     int64_t id = 0;
@@ -157,12 +170,14 @@ EngineConnection::Reply EngineConnection::ProcessOpen(const Request& request, Ta
 EngineConnection::Reply EngineConnection::ProcessWrite(const Request& request, TaskState& task)
 {
     const auto pipeId = ArgInt(request.args, "pipe_id");
-    if (!ArgPresent(request.args, "pipe_id")) throw PipeIdMissing(556);
+    if (!ArgPresent(request.args, "pipe_id"))
+        throw PipeIdMissing(556);
     auto it = pipeId ? task.pipes.find(*pipeId) : task.pipes.end();
     if (it == task.pipes.end())
         throw EngineError{"Write pipe with id " + ValueText(request.args.at("pipe_id")) + " not found", "data_conn.py",
                           560};
-    if (!request.data) throw EngineError{"No data specified", "data_conn.py", 573};
+    if (!request.data)
+        throw EngineError{"No data specified", "data_conn.py", 573};
 
     PipeState& pipe = it->second;
     const std::string_view data = *request.data;
@@ -192,7 +207,8 @@ EngineConnection::Reply EngineConnection::ProcessWrite(const Request& request, T
 EngineConnection::Reply EngineConnection::ProcessClose(const Request& request, TaskState& task)
 {
     const auto pipeId = ArgInt(request.args, "pipe_id");
-    if (!ArgPresent(request.args, "pipe_id")) throw PipeIdMissing(679);
+    if (!ArgPresent(request.args, "pipe_id"))
+        throw PipeIdMissing(679);
     auto it = pipeId ? task.pipes.find(*pipeId) : task.pipes.end();
     if (it == task.pipes.end())
         throw EngineError{"Close pipe with id " + ValueText(request.args.at("pipe_id")) + " not found", "data_conn.py",

@@ -38,15 +38,18 @@ struct EngineConnection::Reply
 inline std::string ArgString(const boost::json::object& args, std::string_view key, std::string fallback = {})
 {
     const auto* value = args.if_contains(key);
-    if (value && value->is_string()) return std::string(value->get_string());
+    if (value && value->is_string())
+        return std::string(value->get_string());
     return fallback;
 }
 
 inline std::optional<int64_t> ArgInt(const boost::json::object& args, std::string_view key)
 {
     const auto* value = args.if_contains(key);
-    if (!value) return std::nullopt;
-    if (value->is_int64()) return value->get_int64();
+    if (!value)
+        return std::nullopt;
+    if (value->is_int64())
+        return value->get_int64();
     if (value->is_uint64() && value->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
         return static_cast<int64_t>(value->get_uint64());
     if (value->is_double() && value->get_double() == static_cast<double>(static_cast<int64_t>(value->get_double())))
@@ -70,8 +73,10 @@ inline bool ArgPresent(const boost::json::object& args, std::string_view key)
 // Text of a JSON value as the engine would put it into a key or message (strings unquoted).
 inline std::string ValueText(const boost::json::value& value)
 {
-    if (value.is_string()) return std::string(value.get_string());
-    if (value.is_null()) return "None";
+    if (value.is_string())
+        return std::string(value.get_string());
+    if (value.is_null())
+        return "None";
     return SerializeJson(value);
 }
 

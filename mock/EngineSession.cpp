@@ -15,7 +15,8 @@ constexpr int kMaxAuthAttempts = 5; // CONST_AUTH_MAX_ATTEMPTS_PER_CONN
 std::string Trim(std::string_view text)
 {
     const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
+    if (first == std::string_view::npos)
+        return {};
     const auto last = text.find_last_not_of(" \t\r\n");
     return std::string(text.substr(first, last - first + 1));
 }
@@ -41,9 +42,11 @@ EngineConnection::Reply EngineConnection::OnAuth(const Request& request)
 
     const std::string raw = ArgString(request.args, "auth");
     std::string_view credentialView = raw;
-    if (credentialView.starts_with("Bearer ")) credentialView.remove_prefix(7);
+    if (credentialView.starts_with("Bearer "))
+        credentialView.remove_prefix(7);
     const std::string credential = Trim(credentialView);
-    if (credential.empty()) throw fail("No authorization provided");
+    if (credential.empty())
+        throw fail("No authorization provided");
     const auto& bad = m_options.badKeys;
     if (std::find(bad.begin(), bad.end(), raw) != bad.end() ||
         std::find(bad.begin(), bad.end(), credential) != bad.end())
@@ -57,7 +60,8 @@ EngineConnection::Reply EngineConnection::OnAuth(const Request& request)
         // Task credentials pin the socket to their task; a stale one is refused.
         const bool isPublic = credential.starts_with("pk_");
         const TaskState* task = isPublic ? m_state.FindTaskByPublicToken(credential) : m_state.FindTask(credential);
-        if (!task) throw fail("Bad request");
+        if (!task)
+            throw fail("Bad request");
         pinned = task->token;
         dataOnly = isPublic;
     }
@@ -70,7 +74,8 @@ EngineConnection::Reply EngineConnection::OnAuth(const Request& request)
     slot.pinnedToken = pinned;
     slot.dataOnly = dataOnly;
     slot.userId = "local";
-    if (const std::string name = ArgString(request.args, "clientName"); !name.empty()) slot.clientName = name;
+    if (const std::string name = ArgString(request.args, "clientName"); !name.empty())
+        slot.clientName = name;
     if (const std::string version = ArgString(request.args, "clientVersion"); !version.empty())
         slot.clientVersion = version;
     m_state.PublishDashboard({{"action", "connection_added"},
@@ -210,7 +215,8 @@ EngineConnection::Reply EngineConnection::OnDebugForward(const Request& request)
                                          {"supportsTerminateRequest", true}};
         return reply;
     }
-    if (request.command == "disconnect") return reply;
+    if (request.command == "disconnect")
+        return reply;
     // Everything else would be forwarded to the task's debugpy adapter, which the mock does not have.
     RequirePermission("task.debug");
     RequireTask(request);

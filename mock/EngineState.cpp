@@ -58,19 +58,23 @@ int64_t EngineState::NextSeq(uint64_t connectionId)
 void EngineState::Queue(uint64_t connectionId, bool binary, std::string bytes)
 {
     auto* slot = FindConnection(connectionId);
-    if (!slot) return;
+    if (!slot)
+        return;
     const bool wasEmpty = slot->outbox.empty();
     slot->outbox.push_back({binary, std::move(bytes)});
     ++slot->messagesOut;
     // The connection being served drains its own outbox into its Reaction; others need a nudge.
-    if (wasEmpty && connectionId != m_serving && slot->wake) slot->wake();
+    if (wasEmpty && connectionId != m_serving && slot->wake)
+        slot->wake();
 }
 
 void EngineState::SendEvent(uint64_t connectionId, std::string_view event, boost::json::object body,
                             std::string_view id)
 {
-    if (!FindConnection(connectionId)) return;
-    if (!body.contains("__id")) body["__id"] = id;
+    if (!FindConnection(connectionId))
+        return;
+    if (!body.contains("__id"))
+        body["__id"] = id;
     boost::json::object message;
     message["type"] = "event";
     message["seq"] = NextSeq(connectionId);
@@ -82,7 +86,8 @@ void EngineState::SendEvent(uint64_t connectionId, std::string_view event, boost
 std::vector<QueuedMessage> EngineState::TakeOutbox(uint64_t connectionId)
 {
     auto* slot = FindConnection(connectionId);
-    if (!slot) return {};
+    if (!slot)
+        return {};
     return std::exchange(slot->outbox, {});
 }
 
@@ -97,22 +102,27 @@ void EngineState::PublishTaskEvent(const TaskState& task, uint32_t eventClass, s
     for (const auto& entry : m_connections)
     {
         const ConnectionSlot& slot = entry.second; // not a structured binding: the lambda below captures it
-        if (!slot.authenticated) continue;
+        if (!slot.authenticated)
+            continue;
         // SSE needs task.data, everything else task.monitor (which a pk_ login lacks).
-        if (slot.dataOnly && eventClass != kEventSse) continue;
+        if (slot.dataOnly && eventClass != kEventSse)
+            continue;
         if (!slot.pinnedToken.empty() && slot.pinnedToken != task.token && slot.pinnedToken != task.publicToken)
             continue;
         uint32_t mask = 0;
         const auto add = [&](const std::string& key)
         {
             auto it = slot.monitors.find(key);
-            if (it != slot.monitors.end()) mask |= it->second;
+            if (it != slot.monitors.end())
+                mask |= it->second;
         };
-        if (pipeId) add(projectKey + "." + std::to_string(*pipeId));
+        if (pipeId)
+            add(projectKey + "." + std::to_string(*pipeId));
         add(projectKey);
         add("*");
         // One delivery per socket even when several keys match.
-        if (mask & eventClass) targets.push_back(entry.first);
+        if (mask & eventClass)
+            targets.push_back(entry.first);
     }
     for (uint64_t connectionId : targets)
         SendEvent(connectionId, event, body, task.id);
@@ -124,8 +134,10 @@ void EngineState::PublishDashboard(boost::json::object body, std::string_view us
     for (const auto& [connectionId, slot] : m_connections)
     {
         auto it = slot.monitors.find("*");
-        if (it == slot.monitors.end() || !(it->second & kEventDashboard)) continue;
-        if (!userId.empty() && slot.userId != userId) continue;
+        if (it == slot.monitors.end() || !(it->second & kEventDashboard))
+            continue;
+        if (!userId.empty() && slot.userId != userId)
+            continue;
         targets.push_back(connectionId);
     }
     for (uint64_t connectionId : targets)
@@ -148,7 +160,8 @@ TaskState* EngineState::FindTaskByProject(std::string_view projectId, std::strin
     {
         if (task.projectId == projectId && task.source == source)
         {
-            if (!task.completed) return &task;
+            if (!task.completed)
+                return &task;
             found = &task;
         }
     }
@@ -158,7 +171,8 @@ TaskState* EngineState::FindTaskByProject(std::string_view projectId, std::strin
 TaskState* EngineState::FindTaskByPublicToken(std::string_view publicToken)
 {
     for (auto& [token, task] : m_tasks)
-        if (task.publicToken == publicToken) return &task;
+        if (task.publicToken == publicToken)
+            return &task;
     return nullptr;
 }
 
@@ -221,7 +235,8 @@ void EngineState::PublishStatus(const TaskState& task)
 
 void EngineState::StopTask(TaskState& task)
 {
-    if (task.completed) return;
+    if (task.completed)
+        return;
     task.state = kStateStopping;
     task.status = "Stopping";
     PublishStatus(task);

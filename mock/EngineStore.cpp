@@ -46,11 +46,13 @@ std::string ValidatePath(std::string_view raw)
     std::string normalised;
     for (const auto& part : parts)
     {
-        if (part == "..") throw StoreError("Path traversal not allowed: " + path, 610);
+        if (part == "..")
+            throw StoreError("Path traversal not allowed: " + path, 610);
         for (unsigned char c : part)
             if (c < 0x20 || std::string_view("*?<>|\":").find(static_cast<char>(c)) != std::string_view::npos)
                 throw StoreError("Path contains invalid characters: " + path, 614);
-        if (part.empty() || part == ".") continue;
+        if (part.empty() || part == ".")
+            continue;
         normalised += (normalised.empty() ? "" : "/") + part;
     }
     return normalised;
@@ -83,7 +85,8 @@ void EngineConnection::CloseStoreHandles()
             ++it;
             continue;
         }
-        if (it->second.write) m_state.Files()[it->second.path] = {std::move(it->second.pending), m_state.Now()};
+        if (it->second.write)
+            m_state.Files()[it->second.path] = {std::move(it->second.pending), m_state.Now()};
         it = handles.erase(it);
     }
 }
@@ -92,7 +95,8 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
 {
     const auto& args = request.args;
     const std::string subcommand = ArgString(args, "subcommand");
-    if (subcommand.empty()) throw StoreError("Subcommand is required", 455, "cmd_task.py");
+    if (subcommand.empty())
+        throw StoreError("Subcommand is required", 455, "cmd_task.py");
     const std::string userId = Slot().userId;
     auto& files = m_state.Files();
     auto& handles = m_state.Handles();
@@ -108,12 +112,14 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
     {
         const std::string id = ArgPresent(args, "handle") ? ValueText(args.at("handle")) : "None";
         auto it = handles.find(id);
-        if (it == handles.end()) throw StoreError("Invalid handle: " + id, 545);
+        if (it == handles.end())
+            throw StoreError("Invalid handle: " + id, 545);
         if (it->second.write != write)
             throw StoreError(std::string("Wrong handle mode: expected ") + (write ? "w" : "r") + ", got " +
                                  (it->second.write ? "w" : "r"),
                              549);
-        if (it->second.connectionId != m_connectionId) throw StoreError("Handle belongs to another connection", 551);
+        if (it->second.connectionId != m_connectionId)
+            throw StoreError("Handle belongs to another connection", 551);
         return *it;
     };
     const auto writeLocked = [&](const std::string& full)
@@ -140,16 +146,19 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
         const std::string path = RequirePath(args, "path", "replace");
         const std::string full = FullPath(userId, path);
         const bool write = ArgString(args, "mode", "r") == "w";
-        if (write && writeLocked(full)) throw StoreError("File already open for writing: " + path, 121);
+        if (write && writeLocked(full))
+            throw StoreError("File already open for writing: " + path, 121);
         if (countHandles() >= kMaxHandlesPerConnection)
             throw StoreError("Too many open handles for connection " + std::to_string(m_connectionId),
                              write ? 123 : 189);
         auto file = files.find(full);
-        if (!write && file == files.end()) throw StoreError("File not found: " + full, 356, "filesystem.py");
+        if (!write && file == files.end())
+            throw StoreError("File not found: " + full, 356, "filesystem.py");
         const std::string id = m_state.NewUuid("handle");
         handles[id] = StoreHandle{full, write, m_connectionId, {}};
         reply.body = boost::json::object{{"handle", id}};
-        if (!write) (*reply.body)["size"] = file->second.data.size();
+        if (!write)
+            (*reply.body)["size"] = file->second.data.size();
     }
     else if (subcommand == "fs_read")
     {
@@ -160,7 +169,8 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
         length = length <= 0 ? kMaxChunk : std::min(length, kMaxChunk);
         auto& handle = getHandle(false).second;
         auto file = files.find(handle.path);
-        if (file == files.end()) throw StoreError("File not found: " + handle.path, 372, "filesystem.py");
+        if (file == files.end())
+            throw StoreError("File not found: " + handle.path, 372, "filesystem.py");
         const std::string& data = file->second.data;
         const size_t begin = std::min(static_cast<size_t>(offset), data.size());
         reply.binaryPayload = data.substr(begin, static_cast<size_t>(length));
@@ -177,7 +187,8 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
     {
         const bool write = ArgString(args, "mode", "r") == "w";
         auto& entry = getHandle(write);
-        if (write) files[entry.second.path] = {std::move(entry.second.pending), now};
+        if (write)
+            files[entry.second.path] = {std::move(entry.second.pending), now};
         const std::string id = entry.first; // copy: erase must not read a key from the node it frees
         handles.erase(id);
     }
@@ -185,8 +196,10 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
     {
         const std::string path = RequirePath(args, "path", "replace");
         const std::string full = FullPath(userId, path);
-        if (writeLocked(full)) throw StoreError("Cannot delete file while it is open for writing: " + path, 322);
-        if (!files.erase(full)) throw StoreError("File not found: " + full, 262, "filesystem.py");
+        if (writeLocked(full))
+            throw StoreError("Cannot delete file while it is open for writing: " + path, 322);
+        if (!files.erase(full))
+            throw StoreError("File not found: " + full, 262, "filesystem.py");
     }
     else if (subcommand == "fs_list_dir")
     {
@@ -198,7 +211,8 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
             const std::string relative = it->first.substr(prefix.size());
             const size_t slash = relative.find('/');
             const std::string name = relative.substr(0, slash);
-            if (name.empty() || name == kDirMarker) continue;
+            if (name.empty() || name == kDirMarker)
+                continue;
             if (slash == std::string::npos)
                 entries.emplace(name, &it->second);
             else
@@ -232,7 +246,8 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
             throw StoreError("rmdir \"recursive\" must be a boolean", 684, "cmd_task.py");
         const std::string path(pathValue->get_string());
         const std::string validated = ValidatePath(path);
-        if (validated.empty()) throw StoreError("rmdir requires a non-empty path", 408);
+        if (validated.empty())
+            throw StoreError("rmdir requires a non-empty path", 408);
         const std::string prefix = FullPath(userId, validated) + "/";
         assertNoHandlesUnder(prefix);
         auto first = files.lower_bound(prefix);
@@ -265,8 +280,10 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
     {
         const std::string oldPath = ArgString(args, "old_path");
         const std::string newPath = ArgString(args, "new_path");
-        if (oldPath.empty()) throw StoreError("rename requires a non-empty \"old_path\" string", 724, "cmd_task.py");
-        if (newPath.empty()) throw StoreError("rename requires a non-empty \"new_path\" string", 726, "cmd_task.py");
+        if (oldPath.empty())
+            throw StoreError("rename requires a non-empty \"old_path\" string", 724, "cmd_task.py");
+        if (newPath.empty())
+            throw StoreError("rename requires a non-empty \"new_path\" string", 726, "cmd_task.py");
         const std::string oldFull = FullPath(userId, oldPath);
         const std::string newFull = FullPath(userId, newPath);
         const std::string oldPrefix = RStripSlash(oldFull) + "/";
@@ -295,9 +312,11 @@ EngineConnection::Reply EngineConnection::OnStore(const Request& request)
                 throw StoreError("Cannot rename file while it is open for writing: " + oldPath, 482);
             if (writeLocked(newFull))
                 throw StoreError("Cannot rename onto file that is open for writing: " + newPath, 484);
-            if (files.contains(newFull)) throw StoreError("Destination already exists: " + newPath, 495);
+            if (files.contains(newFull))
+                throw StoreError("Destination already exists: " + newPath, 495);
             auto file = files.find(oldFull);
-            if (file == files.end()) throw StoreError("File not found: " + oldFull, 285, "filesystem.py");
+            if (file == files.end())
+                throw StoreError("File not found: " + oldFull, 285, "filesystem.py");
             StoreFile moved = std::move(file->second);
             files.erase(file);
             files[newFull] = std::move(moved);

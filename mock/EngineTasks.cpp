@@ -31,9 +31,12 @@ boost::json::object TaskAction(const TaskState& task, std::string_view action)
 bool HasProjectId(const boost::json::object& pipeline)
 {
     const auto* value = pipeline.if_contains("project_id");
-    if (!value || value->is_null()) return false;
-    if (value->is_string()) return !value->get_string().empty();
-    if (value->is_int64()) return value->get_int64() != 0;
+    if (!value || value->is_null())
+        return false;
+    if (value->is_string())
+        return !value->get_string().empty();
+    if (value->is_int64())
+        return value->get_int64() != 0;
     return true;
 }
 
@@ -42,11 +45,13 @@ std::string TaskName(const boost::json::object& args, const boost::json::object&
                      const std::string& source)
 {
     std::string label = ArgString(args, "name");
-    if (label.empty()) label = id;
+    if (label.empty())
+        label = id;
     std::string componentLabel = ArgString(component, "name");
     if (const auto* config = component.if_contains("config"); componentLabel.empty() && config && config->is_object())
         componentLabel = ArgString(config->get_object(), "name");
-    if (componentLabel.empty()) componentLabel = source;
+    if (componentLabel.empty())
+        componentLabel = source;
     return label + "." + componentLabel;
 }
 
@@ -74,19 +79,24 @@ uint32_t TypeBit(std::string_view name)
     std::string upper(name);
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
     for (const auto& [known, bit] : kNames)
-        if (known == upper) return bit;
+        if (known == upper)
+            return bit;
     return 0;
 }
 
 uint32_t TypeValue(const boost::json::value& value)
 {
-    if (value.is_int64()) return static_cast<uint32_t>(value.get_int64()) & kEventAll;
-    if (value.is_uint64()) return static_cast<uint32_t>(value.get_uint64()) & kEventAll;
-    if (!value.is_string()) return 0;
+    if (value.is_int64())
+        return static_cast<uint32_t>(value.get_int64()) & kEventAll;
+    if (value.is_uint64())
+        return static_cast<uint32_t>(value.get_uint64()) & kEventAll;
+    if (!value.is_string())
+        return 0;
     const std::string_view text = value.get_string();
     uint32_t number = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec == std::errc() && end == text.data() + text.size()) return number & kEventAll;
+    if (ec == std::errc() && end == text.data() + text.size())
+        return number & kEventAll;
     return TypeBit(text);
 }
 
@@ -99,7 +109,8 @@ uint32_t ParseTypes(const boost::json::object& args)
         const auto* legacy = args.if_contains("listenType");
         return legacy ? TypeValue(*legacy) : 0;
     }
-    if (!types->is_array()) return TypeValue(*types);
+    if (!types->is_array())
+        return TypeValue(*types);
     uint32_t mask = 0;
     for (const auto& item : types->get_array())
         mask |= TypeValue(item);
@@ -116,19 +127,22 @@ EngineConnection::Reply EngineConnection::OnExecute(const Request& request)
         throw EngineError{"Missing pipeline configuration in launch request", "task_server.py", 1118};
     boost::json::object pipeline = pipelineValue->get_object();
     const std::string source = ResolveSource(pipeline, ArgString(request.args, "source"));
-    if (source.empty()) throw EngineError{"Pipeline does not have a source component defined", "task_server.py", 1042};
+    if (source.empty())
+        throw EngineError{"Pipeline does not have a source component defined", "task_server.py", 1042};
     const auto* component = FindComponent(pipeline, source);
     if (!component)
         throw EngineError{"Pipeline source component \"" + source + "\" not found in components list", "task_server.py",
                           1055};
     const std::string provider = ArgString(*component, "provider");
-    if (provider.empty()) throw EngineError{"Source \"" + source + "\" not found in pipeline", "task_server.py", 1078};
+    if (provider.empty())
+        throw EngineError{"Source \"" + source + "\" not found in pipeline", "task_server.py", 1078};
     pipeline["source"] = source;
 
     const boost::json::value projectId =
         HasProjectId(pipeline) ? pipeline.at("project_id") : boost::json::value(m_state.NewUuid("project"));
     std::string token = ArgString(request.args, "token");
-    if (token.empty()) token = TaskToken(projectId, boost::json::value(source), Slot().userId);
+    if (token.empty())
+        token = TaskToken(projectId, boost::json::value(source), Slot().userId);
 
     Reply reply;
     if (auto* existing = m_state.FindTask(token); existing && !existing->completed)
@@ -174,9 +188,11 @@ EngineConnection::Reply EngineConnection::OnExecute(const Request& request)
 EngineConnection::Reply EngineConnection::OnRestart(const Request& request)
 {
     const std::string token = ResolveToken(request);
-    if (token.empty()) throw EngineError{"Task token is required for restart", "task_server.py", 1272};
+    if (token.empty())
+        throw EngineError{"Task token is required for restart", "task_server.py", 1272};
     auto* task = m_state.FindTask(token);
-    if (!task) throw NotRunningError();
+    if (!task)
+        throw NotRunningError();
     const auto* pipeline = request.args.if_contains("pipeline");
     if (!pipeline || !pipeline->is_object())
         throw EngineError{"Missing pipeline configuration in restart request", "task_server.py", 1277};
@@ -220,7 +236,8 @@ EngineConnection::Reply EngineConnection::OnGetToken(const Request& request)
 {
     const auto* task =
         m_state.FindTaskByProject(ArgString(request.args, "projectId"), ArgString(request.args, "source"));
-    if (!task) throw EngineError{"Your pipeline is not running", "task_server.py", 629};
+    if (!task)
+        throw EngineError{"Your pipeline is not running", "task_server.py", 629};
     Reply reply;
     reply.body = boost::json::object{{"token", task->token}};
     return reply;
@@ -238,7 +255,8 @@ EngineConnection::Reply EngineConnection::OnGetTasks(const Request&)
     boost::json::array tasks;
     for (const auto& [token, task] : m_state.Tasks())
     {
-        if (task.state != kStateRunning) continue;
+        if (task.state != kStateRunning)
+            continue;
         std::string name = ArgString(task.pipeline, "name");
         std::string description = ArgString(task.pipeline, "description");
         tasks.push_back(
@@ -275,7 +293,8 @@ EngineConnection::Reply EngineConnection::OnMonitor(const Request& request)
         else
         {
             control = m_state.FindTask(token);
-            if (!control) throw NotRunningError();
+            if (!control)
+                throw NotRunningError();
             key = "p." + control->projectId + "." + control->source;
         }
     }
@@ -288,7 +307,8 @@ EngineConnection::Reply EngineConnection::OnMonitor(const Request& request)
     {
         throw EngineError{"You must specifiy either token or project_id/source", "cmd_monitor.py", 414};
     }
-    if (ArgPresent(request.args, "pipeId") && key != "*") key += "." + ValueText(request.args.at("pipeId"));
+    if (ArgPresent(request.args, "pipeId") && key != "*")
+        key += "." + ValueText(request.args.at("pipeId"));
 
     auto& monitors = Slot().monitors;
     const auto previous = monitors.find(key);

@@ -22,7 +22,8 @@ MockEngineServer::MockEngineServer(net::EventLoop& loop, net::WsServerOptions li
                     {
                         auto strong = alive.expired() ? nullptr : weak.lock();
                         auto it = strong ? m_engines.find(strong.get()) : m_engines.end();
-                        if (it != m_engines.end()) Execute(strong, it->second->TakePending());
+                        if (it != m_engines.end())
+                            Execute(strong, it->second->TakePending());
                     });
             });
         m_engines[&connection] = std::move(engine);
@@ -30,14 +31,16 @@ MockEngineServer::MockEngineServer(net::EventLoop& loop, net::WsServerOptions li
     handlers.onMessage = [this](net::WsConnection& connection, net::WsMessage&& message)
     {
         auto it = m_engines.find(&connection);
-        if (it == m_engines.end() || message.type == net::FrameType::Pong) return;
+        if (it == m_engines.end() || message.type == net::FrameType::Pong)
+            return;
         Execute(connection.shared_from_this(),
                 it->second->OnMessage(message.type == net::FrameType::Binary, message.data));
     };
     handlers.onClose = [this](net::WsConnection& connection, const net::WsCloseInfo&)
     {
         auto it = m_engines.find(&connection);
-        if (it == m_engines.end()) return;
+        if (it == m_engines.end())
+            return;
         it->second->OnClose();
         m_engines.erase(it);
     };
@@ -68,10 +71,12 @@ void MockEngineServer::Execute(const std::shared_ptr<net::WsConnection>& connect
             m_loop.After(at,
                          [weak = std::weak_ptr<net::WsConnection>(connection), type, bytes = std::move(out.bytes)]
                          {
-                             if (auto strong = weak.lock()) strong->Send(type, bytes);
+                             if (auto strong = weak.lock())
+                                 strong->Send(type, bytes);
                          });
     }
-    if (!reaction.close) return;
+    if (!reaction.close)
+        return;
     auto code = static_cast<uint16_t>(reaction.closeCode);
     if (at == 0)
         connection->Close(code, reaction.closeReason);
@@ -79,7 +84,8 @@ void MockEngineServer::Execute(const std::shared_ptr<net::WsConnection>& connect
         m_loop.After(at,
                      [weak = std::weak_ptr<net::WsConnection>(connection), code, reason = reaction.closeReason]
                      {
-                         if (auto strong = weak.lock()) strong->Close(code, reason);
+                         if (auto strong = weak.lock())
+                             strong->Close(code, reason);
                      });
 }
 

@@ -18,7 +18,8 @@ std::string Lower(std::string_view s)
 
 bool Fail(std::string* error, std::string message)
 {
-    if (error) *error = std::move(message);
+    if (error)
+        *error = std::move(message);
     return false;
 }
 
@@ -26,7 +27,8 @@ std::optional<int> ParsePort(std::string_view text)
 {
     int port = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) return std::nullopt;
+    if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535)
+        return std::nullopt;
     return port;
 }
 
@@ -36,10 +38,12 @@ bool SplitHostPort(std::string_view hostPort, std::string& host, std::string& po
     if (hostPort.starts_with('['))
     {
         size_t close = hostPort.find(']');
-        if (close == std::string_view::npos) return Fail(error, "unterminated IPv6 address");
+        if (close == std::string_view::npos)
+            return Fail(error, "unterminated IPv6 address");
         host = hostPort.substr(1, close - 1);
         std::string_view rest = hostPort.substr(close + 1);
-        if (!rest.empty() && rest[0] != ':') return Fail(error, "unexpected text after IPv6 address");
+        if (!rest.empty() && rest[0] != ':')
+            return Fail(error, "unexpected text after IPv6 address");
         port = rest.empty() ? "" : std::string(rest.substr(1));
         return true;
     }
@@ -68,7 +72,8 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
     std::string text(input);
     text.erase(0, text.find_first_not_of(" \t"));
     text.erase(text.find_last_not_of(" \t") + 1);
-    if (text.empty()) return Fail(error, "empty engine URI"), std::nullopt;
+    if (text.empty())
+        return Fail(error, "empty engine URI"), std::nullopt;
 
     // 1. No scheme: the SDKs prepend http://.
     std::string scheme = "http";
@@ -83,12 +88,15 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
 
     // 4. Path, query and fragment are dropped; userinfo too (as the TypeScript SDK does).
     std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+    if (size_t at = authority.rfind('@'); at != std::string_view::npos)
+        authority = authority.substr(at + 1);
 
     EngineUri uri;
     std::string port;
-    if (!SplitHostPort(authority, uri.host, port, error)) return std::nullopt;
-    if (uri.host.empty()) return Fail(error, "no host in engine URI '" + text + "'"), std::nullopt;
+    if (!SplitHostPort(authority, uri.host, port, error))
+        return std::nullopt;
+    if (uri.host.empty())
+        return Fail(error, "no host in engine URI '" + text + "'"), std::nullopt;
 
     // 3. https/wss -> TLS.
     uri.tls = scheme == "https" || scheme == "wss";
@@ -96,7 +104,8 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
     if (!port.empty())
     {
         auto parsed = ParsePort(port);
-        if (!parsed) return Fail(error, "invalid port '" + port + "'"), std::nullopt;
+        if (!parsed)
+            return Fail(error, "invalid port '" + port + "'"), std::nullopt;
         uri.port = *parsed;
     }
     else if (Lower(uri.host).find("rocketride.ai") != std::string::npos)
@@ -119,9 +128,11 @@ std::optional<std::pair<std::string, int>> ParseListenAddress(std::string_view i
     }
     else if (!SplitHostPort(input, host, port, error))
         return std::nullopt;
-    if (host.empty()) host = "127.0.0.1";
+    if (host.empty())
+        host = "127.0.0.1";
     auto parsed = port.empty() ? std::optional<int>(5566) : ParsePort(port);
-    if (!parsed && port != "0") return Fail(error, "invalid port '" + port + "'"), std::nullopt;
+    if (!parsed && port != "0")
+        return Fail(error, "invalid port '" + port + "'"), std::nullopt;
     return std::make_pair(host, parsed.value_or(0));
 }
 

@@ -22,9 +22,11 @@ struct LoopAccess
 {
     static int Callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) noexcept
     {
-        if (reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED) return 0;
+        if (reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+            return 0;
         auto* loop = static_cast<EventLoop*>(lws_context_user(lws_get_context(wsi)));
-        if (loop) loop->RunTasks();
+        if (loop)
+            loop->RunTasks();
         return 0;
     }
 
@@ -65,7 +67,8 @@ EventLoop::EventLoop(std::string name) : m_name(std::move(name))
     info.timeout_secs = 20;
     info.connect_timeout_secs = 10;
     m_context = lws_create_context(&info);
-    if (!m_context) throw std::runtime_error("cannot create the libwebsockets context");
+    if (!m_context)
+        throw std::runtime_error("cannot create the libwebsockets context");
 
     // A vhost that listens nowhere, only so EVENT_WAIT_CANCELLED reaches our task runner.
     lws_context_creation_info vinfo;
@@ -84,21 +87,25 @@ EventLoop::EventLoop(std::string name) : m_name(std::move(name))
 EventLoop::~EventLoop()
 {
     Stop();
-    if (m_thread.joinable()) m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 void EventLoop::Stop()
 {
-    if (m_stop.exchange(true)) return;
+    if (m_stop.exchange(true))
+        return;
     std::lock_guard lock(m_mutex);
-    if (!m_destroyed) lws_cancel_service(m_context);
+    if (!m_destroyed)
+        lws_cancel_service(m_context);
 }
 
 void EventLoop::Post(std::function<void()> task)
 {
     std::lock_guard lock(m_mutex);
     m_tasks.push_back(std::move(task));
-    if (!m_destroyed) lws_cancel_service(m_context);
+    if (!m_destroyed)
+        lws_cancel_service(m_context);
 }
 
 void EventLoop::RunTasks()
@@ -155,7 +162,8 @@ void EventLoop::ServiceThread()
 {
     while (!m_stop.load(std::memory_order_relaxed))
     {
-        if (lws_service(m_context, 0) < 0) break;
+        if (lws_service(m_context, 0) < 0)
+            break;
     }
     RunTasks();
     for (Timer* timer : m_timers)

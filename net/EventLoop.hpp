@@ -35,7 +35,8 @@ class EventLoop
     // Run fn on the service thread and wait for its result.
     template <class F> auto Call(F fn) -> decltype(fn())
     {
-        if (InLoopThread()) return fn();
+        if (InLoopThread())
+            return fn();
         std::packaged_task<decltype(fn())()> task(std::move(fn));
         auto result = task.get_future();
         Post([&task] { task(); });

@@ -14,7 +14,8 @@ Frame::Frame(FrameType type, std::string_view payload, bool first, bool final)
     : m_buffer(new unsigned char[LWS_PRE + payload.size() + 1]), m_size(payload.size()), m_type(type), m_first(first),
       m_final(final)
 {
-    if (!payload.empty()) std::memcpy(m_buffer.get() + LWS_PRE, payload.data(), payload.size());
+    if (!payload.empty())
+        std::memcpy(m_buffer.get() + LWS_PRE, payload.data(), payload.size());
 }
 
 int Frame::WriteFlags() const

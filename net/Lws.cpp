@@ -51,7 +51,8 @@ void InitLwsLogging()
                    []
                    {
                        int levels = LLL_ERR;
-                       if (const char* env = std::getenv("DAPSCOPE_LWS_LOG")) levels = std::atoi(env);
+                       if (const char* env = std::getenv("DAPSCOPE_LWS_LOG"))
+                           levels = std::atoi(env);
                        lws_set_log_level(levels, EmitLwsLog);
                    });
 }
@@ -59,7 +60,8 @@ void InitLwsLogging()
 unsigned RaiseFdLimit()
 {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
     if (limit.rlim_cur < limit.rlim_max)
     {
         limit.rlim_cur = limit.rlim_max;
@@ -74,7 +76,8 @@ std::string CopyHeader(lws* wsi, int token)
 {
     auto id = static_cast<lws_token_indexes>(token);
     int len = lws_hdr_total_length(wsi, id);
-    if (len <= 0) return {};
+    if (len <= 0)
+        return {};
     std::string value(static_cast<size_t>(len) + 1, '\0');
     int n = lws_hdr_copy(wsi, value.data(), len + 1, id);
     value.resize(n > 0 ? static_cast<size_t>(n) : 0);
@@ -84,7 +87,8 @@ std::string CopyHeader(lws* wsi, int token)
 std::string CopyRequestUri(lws* wsi)
 {
     std::string uri = Reencode(CopyHeader(wsi, WSI_TOKEN_GET_URI), true);
-    if (uri.empty()) uri = "/";
+    if (uri.empty())
+        uri = "/";
     char arg[4096];
     for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; ++i)
     {

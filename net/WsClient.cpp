@@ -27,7 +27,8 @@ int ClientCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
     {
         auto* connection = static_cast<WsConnection*>(lws_get_opaque_user_data(wsi));
         auto* options = connection ? static_cast<const WsClientOptions*>(connection->userData) : nullptr;
-        if (!options) return 0;
+        if (!options)
+            return 0;
         auto** position = static_cast<unsigned char**>(in);
         unsigned char* end = *position + len;
         for (auto& [name, value] : options->headers)
@@ -52,7 +53,8 @@ const lws_protocols kClientProtocols[] = {
 lws_vhost* ClientVhost(EventLoop& loop, const WsClientOptions& options)
 {
     std::string name = "dapscope-client" + std::string(options.caFile.empty() ? "" : "-" + options.caFile);
-    if (lws_vhost* existing = lws_get_vhost_by_name(loop.Context(), name.c_str())) return existing;
+    if (lws_vhost* existing = lws_get_vhost_by_name(loop.Context(), name.c_str()))
+        return existing;
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
@@ -92,7 +94,8 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
     size_t pathStart = url.find('/', schemeEnd == std::string::npos ? 0 : schemeEnd + 3);
     std::string path = pathStart == std::string::npos ? "/" : url.substr(pathStart);
     auto uri = NormaliseEngineUri(url.substr(0, pathStart), path, &error);
-    if (!uri) return nullptr;
+    if (!uri)
+        return nullptr;
 
     WsHandlers handlers;
     handlers.onOpen = [inbox](WsConnection&)
@@ -121,7 +124,8 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
             connection->userData = &inbox->options;
             client->m_connection = connection;
             lws_vhost* vhost = ClientVhost(*loop, options);
-            if (!vhost) return false;
+            if (!vhost)
+                return false;
             std::string hostPort = uri->HostPort();
             lws_client_connect_info info;
             std::memset(&info, 0, sizeof info);
@@ -145,7 +149,8 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
             lws* wsi = nullptr;
             info.pwsi = &wsi;
             lws_client_connect_via_info(&info);
-            if (wsi) connection->Attach(wsi, 1);
+            if (wsi)
+                connection->Attach(wsi, 1);
             return true;
         });
     if (!started)
@@ -191,7 +196,8 @@ std::optional<WsMessage> WsClient::Receive(std::chrono::milliseconds timeout)
     std::unique_lock lock(m_inbox->mutex);
     if (!m_inbox->changed.wait_for(lock, timeout, [&] { return !m_inbox->messages.empty() || m_inbox->closed; }))
         return std::nullopt;
-    if (m_inbox->messages.empty()) return std::nullopt;
+    if (m_inbox->messages.empty())
+        return std::nullopt;
     WsMessage message = std::move(m_inbox->messages.front());
     m_inbox->messages.pop_front();
     return message;
@@ -215,7 +221,8 @@ void WsClient::Close(uint16_t code, std::string reason)
 std::optional<WsCloseInfo> WsClient::WaitClosed(std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(m_inbox->mutex);
-    if (!m_inbox->changed.wait_for(lock, timeout, [&] { return m_inbox->closed.has_value(); })) return std::nullopt;
+    if (!m_inbox->changed.wait_for(lock, timeout, [&] { return m_inbox->closed.has_value(); }))
+        return std::nullopt;
     return m_inbox->closed;
 }
 

@@ -16,7 +16,8 @@ void WsConnection::Attach(lws* wsi, uint64_t id)
     m_wsi = wsi;
     m_id = id;
     m_peer = PeerAddress(wsi);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) return; // client side: no request headers
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+        return; // client side: no request headers
     m_path = CopyRequestUri(wsi);
     const std::pair<const char*, int> known[] = {
         {"origin", WSI_TOKEN_ORIGIN},
@@ -27,12 +28,14 @@ void WsConnection::Attach(lws* wsi, uint64_t id)
         {"x-forwarded-for", WSI_TOKEN_X_FORWARDED_FOR},
     };
     for (auto [name, token] : known)
-        if (std::string value = CopyHeader(wsi, token); !value.empty()) m_headers[name] = value;
+        if (std::string value = CopyHeader(wsi, token); !value.empty())
+            m_headers[name] = value;
 }
 
 void WsConnection::Send(FrameType type, std::string_view data, size_t fragmentSize)
 {
-    if (!IsOpen()) return;
+    if (!IsOpen())
+        return;
     if (fragmentSize == 0 || data.size() <= fragmentSize || type == FrameType::Ping || type == FrameType::Pong)
         m_queue.Push(Frame(type, data));
     else
@@ -44,7 +47,8 @@ void WsConnection::Send(FrameType type, std::string_view data, size_t fragmentSi
 
 void WsConnection::Close(uint16_t code, std::string reason)
 {
-    if (!IsOpen()) return;
+    if (!IsOpen())
+        return;
     m_closing = true;
     m_close.code = code;
     m_close.reason = std::move(reason);
@@ -53,22 +57,26 @@ void WsConnection::Close(uint16_t code, std::string reason)
 
 void WsConnection::Kill()
 {
-    if (m_wsi) lws_set_timeout(m_wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
+    if (m_wsi)
+        lws_set_timeout(m_wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
 }
 
 void WsConnection::SetReading(bool enabled)
 {
-    if (m_wsi) lws_rx_flow_control(m_wsi, enabled ? 1 : 0);
+    if (m_wsi)
+        lws_rx_flow_control(m_wsi, enabled ? 1 : 0);
 }
 
 void WsConnection::Closed()
 {
     m_wsi = nullptr;
     m_queue.Clear();
-    if (m_closeReported) return;
+    if (m_closeReported)
+        return;
     m_closeReported = true;
     auto self = shared_from_this(); // the handler may drop the owner's reference
-    if (m_handlers.onClose) m_handlers.onClose(*this, m_close);
+    if (m_handlers.onClose)
+        m_handlers.onClose(*this, m_close);
 }
 
 int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
@@ -77,7 +85,8 @@ int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
     {
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        if (m_handlers.onOpen) m_handlers.onOpen(*this);
+        if (m_handlers.onOpen)
+            m_handlers.onOpen(*this);
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
@@ -95,7 +104,8 @@ int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
             m_inMessage = false;
             WsMessage message = std::move(m_partial);
             m_partial = {};
-            if (m_handlers.onMessage) m_handlers.onMessage(*this, std::move(message));
+            if (m_handlers.onMessage)
+                m_handlers.onMessage(*this, std::move(message));
         }
         return 0;
     }
@@ -114,8 +124,10 @@ int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
             Frame frame = m_queue.Pop();
             int written =
                 lws_write(wsi, frame.Payload(), frame.Size(), static_cast<lws_write_protocol>(frame.WriteFlags()));
-            if (written < static_cast<int>(frame.Size())) return -1;
-            if (!m_queue.Empty() || m_closing) lws_callback_on_writable(wsi);
+            if (written < static_cast<int>(frame.Size()))
+                return -1;
+            if (!m_queue.Empty() || m_closing)
+                lws_callback_on_writable(wsi);
             return 0;
         }
         if (m_closing && !m_closeSent)
@@ -143,7 +155,8 @@ int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
 
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (!m_close.byPeer && !m_closeSent) m_close.code = 1006;
+        if (!m_close.byPeer && !m_closeSent)
+            m_close.code = 1006;
         Closed();
         return 0;
 
@@ -162,10 +175,12 @@ int WsConnectionCallback(lws* wsi, int reason, void* user, void* in, size_t len)
         {
             auto* server = static_cast<WsServer*>(lws_vhost_user(lws_get_vhost(wsi)));
             connection = server ? server->Accept(wsi) : nullptr;
-            if (!connection) return -1;
+            if (!connection)
+                return -1;
             *slot = connection;
         }
-        if (!connection) return lws_callback_http_dummy(wsi, static_cast<lws_callback_reasons>(reason), user, in, len);
+        if (!connection)
+            return lws_callback_http_dummy(wsi, static_cast<lws_callback_reasons>(reason), user, in, len);
         return connection->OnLwsEvent(wsi, reason, in, len);
     }
     catch (const std::exception& e)

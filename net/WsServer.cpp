@@ -35,7 +35,8 @@ WsServer::WsServer(EventLoop& loop, WsServerOptions options, WsHandlers handlers
         info.ssl_private_key_filepath = m_options.tlsKey.c_str();
     }
     m_vhost = m_loop.CreateVhost(info);
-    if (!m_vhost) throw std::runtime_error("cannot listen on " + m_options.host + ":" + std::to_string(m_options.port));
+    if (!m_vhost)
+        throw std::runtime_error("cannot listen on " + m_options.host + ":" + std::to_string(m_options.port));
     m_port = lws_get_vhost_listen_port(m_vhost);
 }
 
@@ -49,7 +50,8 @@ WsServer::~WsServer()
             for (auto& [id, connection] : open)
                 connection->Kill();
             m_connections.clear();
-            if (m_vhost) lws_vhost_destroy(m_vhost);
+            if (m_vhost)
+                lws_vhost_destroy(m_vhost);
         });
 }
 
@@ -68,7 +70,8 @@ WsConnection* WsServer::Accept(lws* wsi)
     auto userClose = handlers.onClose;
     handlers.onClose = [this, id, userClose](WsConnection& connection, const WsCloseInfo& info)
     {
-        if (userClose) userClose(connection, info);
+        if (userClose)
+            userClose(connection, info);
         m_connections.erase(id);
     };
     auto connection = std::make_shared<WsConnection>(std::move(handlers));

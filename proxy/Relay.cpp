@@ -43,7 +43,8 @@ struct RelayPss
 int RelayCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len)
 {
     auto* relay = static_cast<Relay*>(lws_vhost_user(lws_get_vhost(wsi)));
-    if (!relay) return lws_callback_http_dummy(wsi, reason, user, in, len);
+    if (!relay)
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     try
     {
         return relay->OnEvent(wsi, reason, user, in, len);
@@ -77,7 +78,8 @@ const lws_protocols* MakeProtocols(const std::vector<std::string>& subprotocols)
 // False when the header does not fit in lws's handshake buffer.
 bool AddHeader(lws* wsi, const char* name, const std::string& value, unsigned char** position, unsigned char* end)
 {
-    if (value.empty()) return true;
+    if (value.empty())
+        return true;
     return !lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
                                         reinterpret_cast<const unsigned char*>(value.data()),
                                         static_cast<int>(value.size()), position, end);
@@ -104,7 +106,8 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     if (m_options.upstream.tls)
     {
         info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; // client TLS (loads the system CAs)
-        if (!m_options.caFile.empty()) info.client_ssl_ca_filepath = m_options.caFile.c_str();
+        if (!m_options.caFile.empty())
+            info.client_ssl_ca_filepath = m_options.caFile.c_str();
     }
     m_vhost = m_loop.CreateVhost(info);
     if (!m_vhost)
@@ -136,7 +139,8 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
             for (uint64_t id : ids)
             {
                 auto it = m_sessions.find(id);
-                if (it == m_sessions.end()) continue;
+                if (it == m_sessions.end())
+                    continue;
                 RelaySession& session = *it->second;
                 session.core.Shutdown(1001, "dapscope proxy shutting down");
                 Execute(session);
@@ -154,7 +158,8 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
             std::vector<lws*> victims;
             for (auto& [id, session] : m_sessions)
                 for (lws* wsi : session->wsi)
-                    if (wsi) victims.push_back(wsi);
+                    if (wsi)
+                        victims.push_back(wsi);
             for (lws* wsi : victims)
                 lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
             return dropped;
@@ -219,7 +224,8 @@ void Relay::ConnectUpstream(RelaySession& session)
     lws_client_connect_via_info(&info);
     // A synchronous failure has already run CLIENT_CONNECTION_ERROR (and may have ended the session).
     auto it = m_sessions.find(id);
-    if (it != m_sessions.end() && wsi && !it->second->core.IsGone(Side::Upstream)) it->second->wsi[1] = wsi;
+    if (it != m_sessions.end() && wsi && !it->second->core.IsGone(Side::Upstream))
+        it->second->wsi[1] = wsi;
 }
 
 void Relay::Execute(RelaySession& session)
@@ -232,7 +238,8 @@ void Relay::Execute(RelaySession& session)
         for (const RelayCommand& command : commands)
         {
             lws* wsi = session.wsi[static_cast<size_t>(command.side)];
-            if (!wsi) continue;
+            if (!wsi)
+                continue;
             if (command.type == RelayCommand::Type::SetRx)
                 lws_rx_flow_control(wsi, command.enable ? 1 : 0);
             else if (session.core.HasFrames(command.side) && !lws_send_pipe_choked(wsi))
@@ -258,7 +265,8 @@ bool Relay::WriteOne(RelaySession& session, Side side, lws* wsi, bool& close)
         close = true;
         return true;
     }
-    if (step.kind != WriteStep::Kind::Write) return true;
+    if (step.kind != WriteStep::Kind::Write)
+        return true;
     unsigned char* payload = step.frame.Payload();
     if (side == Side::Upstream)
     {
@@ -280,7 +288,8 @@ void Relay::Forget(RelaySession& session)
 int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
 {
     auto lwsReason = static_cast<lws_callback_reasons>(reason);
-    if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) return m_stopping ? 1 : 0;
+    if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
+        return m_stopping ? 1 : 0;
     if (reason == LWS_CALLBACK_HTTP)
     {
         // Not a WebSocket upgrade: the engine's SDK socket is all we relay.
@@ -290,7 +299,8 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     }
     if (reason == LWS_CALLBACK_ESTABLISHED)
     {
-        if (m_stopping) return -1;
+        if (m_stopping)
+            return -1;
         Accept(wsi, user);
         return 0;
     }
@@ -305,7 +315,8 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
         session = pss ? pss->session : nullptr;
         side = Side::Client;
     }
-    if (!session) return lws_callback_http_dummy(wsi, lwsReason, user, in, len);
+    if (!session)
+        return lws_callback_http_dummy(wsi, lwsReason, user, in, len);
     RelayCore& core = session->core;
     size_t index = static_cast<size_t>(side);
     int result = 0;
@@ -347,7 +358,8 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     case LWS_CALLBACK_CLIENT_WRITEABLE:
     {
         bool close = false;
-        if (!WriteOne(*session, side, wsi, close) || close) result = -1;
+        if (!WriteOne(*session, side, wsi, close) || close)
+            result = -1;
         break;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -367,7 +379,8 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     }
 
     Execute(*session);
-    if (core.Finished()) Forget(*session);
+    if (core.Finished())
+        Forget(*session);
     return result;
 }
 

@@ -53,7 +53,8 @@ void RelayCore::Open(int64_t now, std::string client, std::string path, std::str
 void RelayCore::UpstreamOpened(int64_t now)
 {
     SideState& upstream = At(Side::Upstream);
-    if (upstream.phase != Phase::Connecting) return;
+    if (upstream.phase != Phase::Connecting)
+        return;
     upstream.phase = Phase::Open;
     upstream.rxEnabled = true;
     UpdateRx(Side::Upstream);
@@ -94,7 +95,8 @@ void RelayCore::Receive(Side from, std::string_view bytes, bool binary, bool fin
         return; // nobody to deliver to; the source is being closed too
     destination.queue.Push(net::Frame(
         source.messageOpcode == Opcode::Binary ? net::FrameType::Binary : net::FrameType::Text, bytes, first, final));
-    if (destination.phase == Phase::Open) m_commands.push_back({RelayCommand::Type::RequestWritable, to});
+    if (destination.phase == Phase::Open)
+        m_commands.push_back({RelayCommand::Type::RequestWritable, to});
     if (destination.queue.Bytes() > m_limits.highWatermark && !source.overHigh)
     {
         source.overHigh = true;
@@ -107,9 +109,11 @@ void RelayCore::ReceivePong(Side from, std::string_view bytes, int64_t now)
     Tap(from, Opcode::Pong, bytes, true, true, now);
     Side to = Other(from);
     SideState& destination = At(to);
-    if (destination.phase == Phase::Gone || destination.closePending) return;
+    if (destination.phase == Phase::Gone || destination.closePending)
+        return;
     destination.queue.Push(net::Frame(net::FrameType::Pong, bytes.substr(0, 125)));
-    if (destination.phase == Phase::Open) m_commands.push_back({RelayCommand::Type::RequestWritable, to});
+    if (destination.phase == Phase::Open)
+        m_commands.push_back({RelayCommand::Type::RequestWritable, to});
 }
 
 void RelayCore::PeerClosing(Side from, std::string_view payload, int64_t now)
@@ -126,7 +130,8 @@ void RelayCore::PeerClosing(Side from, std::string_view payload, int64_t now)
 void RelayCore::Gone(Side side, int64_t now)
 {
     SideState& state = At(side);
-    if (state.phase == Phase::Gone) return;
+    if (state.phase == Phase::Gone)
+        return;
     bool expected = state.peerClosed || state.closeSent;
     state.phase = Phase::Gone;
     state.queue.Clear();
@@ -142,7 +147,8 @@ void RelayCore::Gone(Side side, int64_t now)
     // Whoever was paused because this side read slowly may read again (its data now goes nowhere).
     At(Other(side)).overHigh = false;
     UpdateRx(Other(side));
-    if (!Finished()) return;
+    if (!Finished())
+        return;
     TapRecord record;
     record.type = TapRecord::Type::SessionClose;
     record.session = m_id;
@@ -165,7 +171,8 @@ WriteStep RelayCore::Writable(Side side)
 {
     WriteStep step;
     SideState& state = At(side);
-    if (state.phase != Phase::Open) return step;
+    if (state.phase != Phase::Open)
+        return step;
     if (!state.queue.Empty())
     {
         step.kind = WriteStep::Kind::Write;
@@ -211,24 +218,28 @@ void RelayCore::Tap(Side from, Opcode opcode, std::string_view bytes, bool first
         record.bytes = CapturedBytes(shared->Buffer(), reinterpret_cast<const char*>(shared->View().data()), keep);
     else
         record.bytes = CapturedBytes(std::string(bytes.substr(0, keep)));
-    if (!control) source.messageCaptured += keep;
+    if (!control)
+        source.messageCaptured += keep;
     m_tap.Push(std::move(record));
 }
 
 void RelayCore::CloseAfterDrain(Side side, uint16_t code, std::string_view reason)
 {
     SideState& state = At(side);
-    if (state.phase == Phase::Gone || state.closePending) return;
+    if (state.phase == Phase::Gone || state.closePending)
+        return;
     state.closePending = true;
     state.closeCode = code;
     state.closeReason = ClampReason(reason);
-    if (state.phase == Phase::Open) m_commands.push_back({RelayCommand::Type::RequestWritable, side});
+    if (state.phase == Phase::Open)
+        m_commands.push_back({RelayCommand::Type::RequestWritable, side});
 }
 
 void RelayCore::UpdateRx(Side side)
 {
     SideState& state = At(side);
-    if (state.phase != Phase::Open) return;
+    if (state.phase != Phase::Open)
+        return;
     bool waitingForUpstream = side == Side::Client && At(Side::Upstream).phase == Phase::Connecting;
     bool want = !state.overHigh && !waitingForUpstream;
     if (want != state.rxEnabled)
@@ -240,7 +251,8 @@ void RelayCore::UpdateRx(Side side)
 
 void RelayCore::NoteClose(uint16_t code, std::string_view reason, const char* by)
 {
-    if (!m_closedBy.empty()) return;
+    if (!m_closedBy.empty())
+        return;
     m_closeCode = code;
     m_closeReason = std::string(reason);
     m_closedBy = by;
@@ -248,7 +260,8 @@ void RelayCore::NoteClose(uint16_t code, std::string_view reason, const char* by
 
 void RelayCore::Fail(std::string error)
 {
-    if (m_error.empty()) m_error = std::move(error);
+    if (m_error.empty())
+        m_error = std::move(error);
 }
 
 } // namespace dapscope::proxy

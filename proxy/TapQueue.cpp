@@ -26,7 +26,8 @@ void TapQueue::Push(TapRecord&& record)
         wake = m_consumerWaiting && (m_records.size() >= kWakeRecords || m_bytes > m_budget / 4 ||
                                      m_records.back().type != TapRecord::Type::Chunk);
     }
-    if (wake) m_ready.notify_one();
+    if (wake)
+        m_ready.notify_one();
 }
 
 bool TapQueue::PopAll(std::vector<TapRecord>& out, std::chrono::milliseconds timeout)
@@ -38,7 +39,8 @@ bool TapQueue::PopAll(std::vector<TapRecord>& out, std::chrono::milliseconds tim
         m_ready.wait_for(lock, timeout, [&] { return m_closed || !m_records.empty(); });
         m_consumerWaiting = false;
     }
-    if (m_records.empty()) return !m_closed;
+    if (m_records.empty())
+        return !m_closed;
     out.clear();
     out.swap(m_records);
     return true;

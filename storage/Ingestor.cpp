@@ -35,7 +35,8 @@ int64_t Ingestor::StoreSession(uint64_t relaySession) const
 
 void Ingestor::Log(const std::string& line) const
 {
-    if (m_options.log) m_options.log(line);
+    if (m_options.log)
+        m_options.log(line);
 }
 
 void Ingestor::Apply(TapRecord& record)
@@ -46,7 +47,8 @@ void Ingestor::Apply(TapRecord& record)
         return;
     }
     auto it = m_sessions.find(record.session);
-    if (it == m_sessions.end()) return; // the session began before this recorder started
+    if (it == m_sessions.end())
+        return; // the session began before this recorder started
     Session& session = it->second;
     switch (record.type)
     {
@@ -91,7 +93,8 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
     InFlight& message = session.inFlight[static_cast<size_t>(record.dir)];
     if (record.first || !message.active)
     {
-        if (message.active) Complete(session, message); // the previous message never saw its final chunk
+        if (message.active)
+            Complete(session, message); // the previous message never saw its final chunk
         message = InFlight{};
         message.active = true;
         message.id = m_nextMessageId++;
@@ -117,7 +120,8 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
         session.inspector.ScrubKnownSecrets(rest);
         m_writer.AppendChunk(message.id, ++message.chunks, rest);
     }
-    if (record.final) Complete(session, message);
+    if (record.final)
+        Complete(session, message);
 }
 
 void Ingestor::Complete(Session& session, InFlight& message)
@@ -143,13 +147,19 @@ void Ingestor::Complete(Session& session, InFlight& message)
     row.fragments = message.fragments;
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
                 (result.message.redactedBytes ? MessageFlag::Redacted : 0u);
-    row.data =
-        result.message.redactedBytes ? std::string_view(*result.message.redactedBytes) : std::string_view(message.head);
-    m_writer.InsertMessage(row, result.message);
+    // Rows wait until Flush(): most requests are answered within the same batch, and updating a buffered row
+    // costs nothing while an UPDATE statement costs as much as the insert.
+    PendingRow& pending = m_pendingRows.emplace_back();
+    pending.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
+    result.message.redactedBytes.reset();
+    pending.row = row;
+    pending.decoded = std::move(result.message);
+    m_pendingIndex[row.id] = m_pendingRows.size() - 1;
     for (const inspector::MessageUpdate& update : result.updates)
-        m_writer.UpdateMessage(update);
+        Update(update);
 
-    if (result.message.envelope.command == "auth") session.factsDirty = true;
+    if (result.message.envelope.command == "auth")
+        session.factsDirty = true;
     ++session.pendingMessages;
     session.pendingBytes += message.size;
     session.pendingElided += message.elided ? 1 : 0;
@@ -167,7 +177,7 @@ void Ingestor::CloseSession(Session& session, const TapRecord& record)
             Complete(session, message);
         }
     for (const inspector::MessageUpdate& update : session.inspector.Finish())
-        m_writer.UpdateMessage(update);
+        Update(update);
     session.factsDirty = true;
     SessionEnd end;
     end.endedNs = record.ns;
@@ -204,8 +214,35 @@ void Ingestor::FlushSession(Session& session)
     }
 }
 
+void Ingestor::Update(const inspector::MessageUpdate& update)
+{
+    auto it = m_pendingIndex.find(update.id);
+    if (it == m_pendingIndex.end())
+    {
+        m_writer.UpdateMessage(update);
+        return;
+    }
+    inspector::InspectedMessage& decoded = m_pendingRows[it->second].decoded;
+    decoded.state = update.state;
+    if (update.pairId)
+        decoded.pairId = update.pairId;
+    if (update.latencyNs)
+        decoded.latencyNs = update.latencyNs;
+    if (update.pipeId)
+        decoded.pipeId = update.pipeId;
+    if (!update.task.empty())
+        decoded.task = update.task;
+}
+
 void Ingestor::Flush()
 {
+    for (PendingRow& pending : m_pendingRows)
+    {
+        pending.row.data = pending.data;
+        m_writer.InsertMessage(pending.row, pending.decoded);
+    }
+    m_pendingRows.clear();
+    m_pendingIndex.clear();
     for (auto& [relayId, session] : m_sessions)
         FlushSession(session);
 }

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dapscope::storage
@@ -87,6 +88,7 @@ class Ingestor
     void AddChunk(Session& session, proxy::TapRecord& record);
     void Complete(Session& session, InFlight& message);
     void CloseSession(Session& session, const proxy::TapRecord& record);
+    void Update(const inspector::MessageUpdate& update);
     void FlushSession(Session& session);
     void Log(const std::string& line) const;
 
@@ -95,6 +97,16 @@ class Ingestor
     int64_t m_nextMessageId;                // the writer hands out message ids
     std::map<uint64_t, Session> m_sessions; // live sessions by relay id
     std::map<uint64_t, int64_t> m_storeIds; // relay session id -> store session id (all seen)
+
+    // A decoded message waiting for Flush(), so updates from the same batch are applied in memory.
+    struct PendingRow
+    {
+        MessageRow row;                      // row.data is set from `data` at Flush()
+        std::string data;                    // the bytes to store
+        inspector::InspectedMessage decoded; // decoded fields, updated until written
+    };
+    std::vector<PendingRow> m_pendingRows;              // this batch's messages, in order
+    std::unordered_map<int64_t, size_t> m_pendingIndex; // message id -> index in m_pendingRows
     IngestStats m_stats;
 };
 

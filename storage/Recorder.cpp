@@ -22,16 +22,19 @@ Recorder::~Recorder()
 
 void Recorder::Stop()
 {
-    if (m_stopped.exchange(true)) return;
+    if (m_stopped.exchange(true))
+        return;
     m_queue.Close();
-    if (m_thread.joinable()) m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 void Recorder::Run()
 {
     std::vector<proxy::TapRecord> batch;
     while (m_queue.PopAll(batch, std::chrono::milliseconds(50)))
-        if (!batch.empty()) WriteBatch(batch);
+        if (!batch.empty())
+            WriteBatch(batch);
     try
     {
         m_writer.Begin();

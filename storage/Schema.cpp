@@ -119,13 +119,16 @@ bool HasTables(SQLite::Database& db)
 [[noreturn]] void Rethrow(const SQLite::Exception& e, const std::string& path)
 {
     int code = e.getErrorCode();
-    if (code == SQLITE_NOTADB) throw StoreError(path + ": not a dapscope store (not an SQLite database)");
+    if (code == SQLITE_NOTADB)
+        throw StoreError(path + ": not a dapscope store (not an SQLite database)");
     if (code == SQLITE_CORRUPT)
         throw StoreError(path + ": the store is corrupt (" + e.what() + "); try `sqlite3 " + path + " .recover`");
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         throw StoreError(path + ": the store is locked by another process");
-    if (code == SQLITE_CANTOPEN) throw StoreError(path + ": cannot open the store (" + e.what() + ")");
-    if (code == SQLITE_READONLY) throw StoreError(path + ": the store is read-only");
+    if (code == SQLITE_CANTOPEN)
+        throw StoreError(path + ": cannot open the store (" + e.what() + ")");
+    if (code == SQLITE_READONLY)
+        throw StoreError(path + ": the store is read-only");
     throw StoreError(path + ": " + e.what());
 }
 
@@ -151,6 +154,7 @@ void MigrateStep(SQLite::Database& db, int fromVersion)
     case 0:
         db.exec(kSchemaV1);
         break;
+
     default:
         throw StoreError("no migration from store version " + std::to_string(fromVersion));
     }
@@ -182,7 +186,8 @@ void CheckReadable(SQLite::Database& db, const std::string& path)
     try
     {
         CheckIdentity(db, path);
-        if (ApplicationId(db) != kApplicationId) throw StoreError(path + ": empty, not a dapscope store yet");
+        if (ApplicationId(db) != kApplicationId)
+            throw StoreError(path + ": empty, not a dapscope store yet");
     }
     catch (const SQLite::Exception& e)
     {

@@ -18,6 +18,13 @@ namespace
 {
 constexpr int kBusyTimeoutMs = 5000;
 
+// SQLite's global memory statistics cost a mutex per allocation; dapscope never reads them.
+[[maybe_unused]] const bool kMemstatusOff = []
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+}();
+
 void CreatePrivateFile(const std::string& path)
 {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -25,20 +32,24 @@ void CreatePrivateFile(const std::string& path)
     {
         std::error_code ec;
         std::filesystem::create_directories(parent, ec);
-        if (ec) throw StoreError(path + ": cannot create folder " + parent.string() + " (" + ec.message() + ")");
+        if (ec)
+            throw StoreError(path + ": cannot create folder " + parent.string() + " (" + ec.message() + ")");
         std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
     }
     // Created by us with 0600 so captured traffic is never world-readable; SQLite gives -wal/-shm the same mode.
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw StoreError(path + ": cannot create the store (" + std::strerror(errno) + ")");
+    if (fd < 0)
+        throw StoreError(path + ": cannot create the store (" + std::strerror(errno) + ")");
     ::close(fd);
 }
 } // namespace
 
 std::string DefaultStorePath()
 {
-    if (const char* env = std::getenv("DAPSCOPE_DB"); env && *env) return env;
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/dapscope/traces.db";
+    if (const char* env = std::getenv("DAPSCOPE_DB"); env && *env)
+        return env;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+        return std::string(xdg) + "/dapscope/traces.db";
     const char* home = std::getenv("HOME");
     return std::string(home && *home ? home : ".") + "/.local/share/dapscope/traces.db";
 }
@@ -48,7 +59,8 @@ SQLite::Database OpenForWriting(const std::string& path)
     CreatePrivateFile(path);
     try
     {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+        // The writer connection is used by one thread only: skip SQLite's per-call mutexes.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
         Migrate(db, path);
         db.exec("PRAGMA synchronous = NORMAL"); // WAL + NORMAL: a crash loses at most the last commits, never the file
         return db;

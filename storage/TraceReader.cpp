@@ -46,7 +46,8 @@ MessageSummary ReadMessage(SQLite::Statement& q)
     m.command = Text(q.getColumn(12));
     m.subcommand = Text(q.getColumn(13));
     m.event = Text(q.getColumn(14));
-    if (!q.getColumn(15).isNull()) m.success = q.getColumn(15).getInt() != 0;
+    if (!q.getColumn(15).isNull())
+        m.success = q.getColumn(15).getInt() != 0;
     m.error = Text(q.getColumn(16));
     m.trace = Text(q.getColumn(17));
     m.task = Text(q.getColumn(18));
@@ -68,11 +69,13 @@ SessionSummary ReadSession(SQLite::Statement& q)
     s.path = Text(q.getColumn(4));
     s.upstream = Text(q.getColumn(5));
     s.userAgent = Text(q.getColumn(6));
-    if (!q.getColumn(7).isNull()) s.upstreamOk = q.getColumn(7).getInt() != 0;
+    if (!q.getColumn(7).isNull())
+        s.upstreamOk = q.getColumn(7).getInt() != 0;
     s.clientName = Text(q.getColumn(8));
     s.clientVersion = Text(q.getColumn(9));
     s.auth = Text(q.getColumn(10));
-    if (!q.getColumn(11).isNull()) s.closeCode = q.getColumn(11).getInt();
+    if (!q.getColumn(11).isNull())
+        s.closeCode = q.getColumn(11).getInt();
     s.closeReason = Text(q.getColumn(12));
     s.closedBy = Text(q.getColumn(13));
     s.error = Text(q.getColumn(14));
@@ -91,7 +94,8 @@ const char* const kSessionQuery =
 
 double Percentile(const std::vector<int64_t>& sorted, double p)
 {
-    if (sorted.empty()) return 0;
+    if (sorted.empty())
+        return 0;
     size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
     return static_cast<double>(sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1]) / 1e6;
 }
@@ -112,7 +116,8 @@ std::optional<SessionSummary> TraceReader::Session(int64_t id)
 {
     SQLite::Statement q(m_db, std::string(kSessionQuery) + " WHERE id = ?");
     q.bind(1, id);
-    if (!q.executeStep()) return std::nullopt;
+    if (!q.executeStep())
+        return std::nullopt;
     return ReadSession(q);
 }
 
@@ -120,22 +125,34 @@ std::vector<MessageSummary> TraceReader::Messages(int64_t session, const Message
                                                   int64_t limit)
 {
     std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE session_id = ? AND id > ?";
-    if (filter.dir) sql += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
-    if (filter.kind) sql += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
-    if (!filter.command.empty()) sql += " AND command = :command";
-    if (!filter.event.empty()) sql += " AND event = :event";
-    if (!filter.task.empty()) sql += " AND task = :task";
-    if (filter.failedOnly) sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
-    if (filter.minLatencyNs) sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
-    if (!filter.text.empty()) sql += " AND instr(CAST(data AS TEXT), :text) > 0";
+    if (filter.dir)
+        sql += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
+    if (filter.kind)
+        sql += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
+    if (!filter.command.empty())
+        sql += " AND command = :command";
+    if (!filter.event.empty())
+        sql += " AND event = :event";
+    if (!filter.task.empty())
+        sql += " AND task = :task";
+    if (filter.failedOnly)
+        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
+    if (filter.minLatencyNs)
+        sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
+    if (!filter.text.empty())
+        sql += " AND instr(CAST(data AS TEXT), :text) > 0";
     sql += " ORDER BY id LIMIT ?";
     SQLite::Statement q(m_db, sql);
     q.bind(1, session);
     q.bind(2, afterId);
-    if (!filter.command.empty()) q.bind(":command", filter.command);
-    if (!filter.event.empty()) q.bind(":event", filter.event);
-    if (!filter.task.empty()) q.bind(":task", filter.task);
-    if (!filter.text.empty()) q.bind(":text", filter.text);
+    if (!filter.command.empty())
+        q.bind(":command", filter.command);
+    if (!filter.event.empty())
+        q.bind(":event", filter.event);
+    if (!filter.task.empty())
+        q.bind(":task", filter.task);
+    if (!filter.text.empty())
+        q.bind(":text", filter.text);
     q.bind(q.getBindParameterCount(), limit);
     std::vector<MessageSummary> out;
     while (q.executeStep())
@@ -147,7 +164,8 @@ std::optional<MessageSummary> TraceReader::Message(int64_t id)
 {
     SQLite::Statement q(m_db, std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?");
     q.bind(1, id);
-    if (!q.executeStep()) return std::nullopt;
+    if (!q.executeStep())
+        return std::nullopt;
     return ReadMessage(q);
 }
 
@@ -193,8 +211,10 @@ TraceStats TraceReader::Stats(const std::vector<int64_t>& sessions)
             ++c.unanswered;
             ++stats.unanswered;
         }
-        if (!requests.getColumn(3).isNull() && requests.getColumn(3).getInt() == 0) ++c.failures;
-        if (!requests.getColumn(2).isNull()) latencies[command].push_back(requests.getColumn(2).getInt64());
+        if (!requests.getColumn(3).isNull() && requests.getColumn(3).getInt() == 0)
+            ++c.failures;
+        if (!requests.getColumn(2).isNull())
+            latencies[command].push_back(requests.getColumn(2).getInt64());
     }
     for (auto& [command, c] : commands)
     {

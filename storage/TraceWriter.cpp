@@ -5,12 +5,14 @@ namespace dapscope::storage
 
 namespace
 {
-void BindText(SQLite::Statement& statement, int index, std::string_view text)
+// TEXT, not BLOB (SQLiteCpp's pointer+size overload binds a blob), without copying; "" becomes NULL, which
+// keeps rows small and "IS NULL" queries simple. The text must outlive the statement's execution.
+void BindText(SQLite::Statement& statement, int index, const std::string& text)
 {
     if (text.empty())
-        statement.bind(index); // NULL: keeps rows small and "IS NULL" queries simple
+        statement.bind(index);
     else
-        statement.bind(index, text.data(), static_cast<int>(text.size()));
+        statement.bindNoCopy(index, text);
 }
 
 template <class T> void BindOptional(SQLite::Statement& statement, int index, const std::optional<T>& value)
@@ -21,11 +23,11 @@ template <class T> void BindOptional(SQLite::Statement& statement, int index, co
         statement.bind(index);
 }
 
+// Every statement binds all its parameters each time, so bindings need no clearing between runs.
 void Run(SQLite::Statement& statement)
 {
     statement.exec();
     statement.reset();
-    statement.clearBindings();
 }
 
 const char* AuthText(inspector::AuthOutcome outcome)
@@ -74,14 +76,16 @@ void TraceWriter::Begin()
 
 void TraceWriter::Commit()
 {
-    if (!m_inTransaction) return;
+    if (!m_inTransaction)
+        return;
     m_inTransaction = false;
     m_db.exec("COMMIT");
 }
 
 void TraceWriter::Rollback()
 {
-    if (!m_inTransaction) return;
+    if (!m_inTransaction)
+        return;
     m_inTransaction = false;
     m_db.exec("ROLLBACK");
 }
@@ -171,7 +175,7 @@ void TraceWriter::InsertMessage(const MessageRow& row, const inspector::Inspecte
         s.bind(16);
     BindText(s, 17, e.message);
     std::string trace = e.traceFile.empty() ? std::string() : e.traceFile + ":" + std::to_string(e.traceLine);
-    BindText(s, 18, trace);
+    BindText(s, 18, trace); // `trace` lives until Run() below
     BindText(s, 19, decoded.task);
     BindOptional(s, 20, decoded.pipeId);
     s.bind(21, static_cast<int>(decoded.state));

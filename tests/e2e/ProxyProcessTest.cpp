@@ -38,7 +38,8 @@ struct ProxyProcess
         argv.insert(argv.end(), extra.begin(), extra.end());
         process = std::make_unique<test::TestProcess>(argv);
         auto line = process->WaitForLine("listening on", 10s);
-        if (line) port = test::PortFromLine(*line);
+        if (line)
+            port = test::PortFromLine(*line);
     }
 
     std::unique_ptr<net::WsClient> Connect()
@@ -166,13 +167,15 @@ TEST(ProxyProcess, SigtermWhileTrafficFlowsExitsZeroAndKeepsEveryCompletedMessag
             {
                 client->SendText("{\"type\":\"request\",\"seq\":" + std::to_string(i + 1) +
                                  ",\"command\":\"rrext_ping\"}");
-                if (i % 100 == 0) std::this_thread::sleep_for(1ms);
+                if (i % 100 == 0)
+                    std::this_thread::sleep_for(1ms);
             }
         });
     int echoed = 0;
     auto deadline = std::chrono::steady_clock::now() + 1500ms;
     while (std::chrono::steady_clock::now() < deadline)
-        if (client->Receive(100ms)) ++echoed;
+        if (client->Receive(100ms))
+            ++echoed;
     proxy.process->Signal(SIGTERM);
     while (client->Receive(2s))
         ++echoed;

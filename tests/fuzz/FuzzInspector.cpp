@@ -23,9 +23,11 @@ constexpr std::string_view Separator("\xFF\x00", 2);
 // Printing helpers must only ever produce valid UTF-8 without control bytes.
 void CheckPrintable(std::string_view text)
 {
-    if (FindInvalidUtf8(text) != std::string_view::npos) __builtin_trap();
+    if (FindInvalidUtf8(text) != std::string_view::npos)
+        __builtin_trap();
     for (unsigned char c : text)
-        if (c < 0x20 || c == 0x7F) __builtin_trap();
+        if (c < 0x20 || c == 0x7F)
+            __builtin_trap();
 }
 
 std::vector<std::string_view> SplitMessages(std::string_view input)
@@ -35,7 +37,8 @@ std::vector<std::string_view> SplitMessages(std::string_view input)
     {
         const size_t end = input.find(Separator, pos);
         messages.push_back(input.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
-        if (end == std::string_view::npos) return messages;
+        if (end == std::string_view::npos)
+            return messages;
         pos = end + Separator.size();
     }
 }
@@ -48,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const std::vector<std::string_view> messages = SplitMessages(input);
 
     RedactionPolicy policy{true, {"$..password", "$.arguments.*", "$..[0]", "$..token"}};
-    if (!ValidateRedactionRule(messages.front())) policy.userRules.emplace_back(messages.front());
+    if (!ValidateRedactionRule(messages.front()))
+        policy.userRules.emplace_back(messages.front());
     SessionInspector inspector(policy);
 
     constexpr Opcode opcodes[] = {Opcode::Text, Opcode::Binary, Opcode::Close,  Opcode::Ping,
@@ -56,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     MessageId id = 0;
     for (std::string_view message : messages)
     {
-        if (message.empty()) continue;
+        if (message.empty())
+            continue;
         const auto control = static_cast<uint8_t>(message[0]);
         const std::string_view bytes = message.substr(1);
         WireMessage wire;

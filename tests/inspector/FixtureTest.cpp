@@ -51,10 +51,14 @@ class FixtureSession : public ::testing::TestWithParam<FixtureCase>
     {
         InspectedMessage& message = inspected.at(update.id);
         message.state = update.state;
-        if (update.pairId) message.pairId = update.pairId;
-        if (update.latencyNs) message.latencyNs = update.latencyNs;
-        if (!update.task.empty()) message.task = update.task;
-        if (update.pipeId) message.pipeId = update.pipeId;
+        if (update.pairId)
+            message.pairId = update.pairId;
+        if (update.latencyNs)
+            message.latencyNs = update.latencyNs;
+        if (!update.task.empty())
+            message.task = update.task;
+        if (update.pipeId)
+            message.pipeId = update.pipeId;
     }
 
     std::map<MessageId, InspectedMessage> inspected; // final view of every message
@@ -69,7 +73,8 @@ TEST_P(FixtureSession, EveryRequestIsAnswered)
     for (const auto& [id, message] : inspected)
     {
         EXPECT_NE(message.envelope.kind, Kind::Malformed) << id << ": " << message.envelope.malformedReason;
-        if (message.envelope.kind != Kind::Request && message.envelope.kind != Kind::Response) continue;
+        if (message.envelope.kind != Kind::Request && message.envelope.kind != Kind::Response)
+            continue;
         EXPECT_EQ(message.state, ExchangeState::Answered) << "message " << id << " " << message.envelope.command;
         ASSERT_TRUE(message.pairId) << id;
         EXPECT_EQ(inspected.at(*message.pairId).pairId, id);
@@ -85,10 +90,12 @@ TEST_P(FixtureSession, EveryTaskEventHasATask)
     size_t taskEvents = 0;
     for (const auto& [id, message] : inspected)
     {
-        if (message.envelope.kind != Kind::Event) continue;
+        if (message.envelope.kind != Kind::Event)
+            continue;
         const auto document = boost::json::parse(stored.at(id));
         const auto* taskId = document.at("body").as_object().if_contains("__id");
-        if (!taskId || taskId->as_string().empty()) continue;
+        if (!taskId || taskId->as_string().empty())
+            continue;
         ++taskEvents;
         EXPECT_EQ(message.task, taskId->as_string()) << id;
     }

@@ -54,7 +54,8 @@ class Linking : public ::testing::Test
                           R"(,"command":"rrext_process","arguments":{"subcommand":")" + std::string(subcommand) +
                           R"(","pipe_id":)" + std::to_string(pipeId) + R"(,"token":"TOKEN"}})",
                       token);
-        if (subcommand == "write") return session.Feed(test::C2S, header + "\npayload", Opcode::Binary);
+        if (subcommand == "write")
+            return session.Feed(test::C2S, header + "\npayload", Opcode::Binary);
         return session.Send(header);
     }
 

@@ -142,7 +142,8 @@ TEST(MalformedFrames, RandomBytesNeverThrow)
         std::string bytes(random() % 64, '\0');
         for (auto& c : bytes)
             c = static_cast<char>(random());
-        if (i % 3 == 0) bytes = R"({"type":"request","seq":)" + bytes; // half-valid JSON prefixes
+        if (i % 3 == 0)
+            bytes = R"({"type":"request","seq":)" + bytes; // half-valid JSON prefixes
         const auto opcode = static_cast<Opcode>(random() % 11);
         EXPECT_NO_THROW(session.Feed(i % 2 ? test::C2S : test::S2C, bytes, opcode));
         EXPECT_NO_THROW(DecodeEnvelope(opcode, bytes, bytes.size(), i % 5 == 0));

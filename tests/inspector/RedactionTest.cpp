@@ -22,7 +22,8 @@ bool Contains(std::string_view haystack, std::string_view needle)
 // Every string of a JSON document, keys included.
 void CollectStrings(const boost::json::value& value, std::vector<std::string>& out)
 {
-    if (const auto* string = value.if_string()) out.emplace_back(*string);
+    if (const auto* string = value.if_string())
+        out.emplace_back(*string);
     if (const auto* array = value.if_array())
         for (const auto& element : *array)
             CollectStrings(element, out);

@@ -47,12 +47,14 @@ std::string DecodeBase64(std::string_view text)
 std::vector<FixtureMessage> LoadFixture(const std::string& name)
 {
     std::ifstream file(std::string(DAPSCOPE_FIXTURES) + "/" + name);
-    if (!file) throw std::runtime_error("cannot open fixture " + name);
+    if (!file)
+        throw std::runtime_error("cannot open fixture " + name);
     std::vector<FixtureMessage> messages;
     std::string line;
     while (std::getline(file, line))
     {
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         const auto record = boost::json::parse(line).as_object();
         FixtureMessage message;
         message.dir = ParseDirection(record.at("dir").as_string()).value();

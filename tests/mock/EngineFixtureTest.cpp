@@ -177,7 +177,8 @@ TEST_P(FixtureReplay, EveryRequestGetsTheRecordedAnswerAndEvents)
         int responses = 0;
         for (const auto& frame : frames)
         {
-            if (!frame.IsResponse()) continue;
+            if (!frame.IsResponse())
+                continue;
             ++responses;
             EXPECT_EQ(frame.Int("request_seq"), seq) << where;
             EXPECT_EQ(frame.Str("command"), command) << where;
@@ -205,7 +206,8 @@ TEST_P(FixtureReplay, EveryRequestGetsTheRecordedAnswerAndEvents)
                     handles[std::string(frame.Body().at("handle").as_string())] =
                         std::string(response.Body().at("handle").as_string());
         }
-        if (command == "rrext_store" && subcommand == "fs_write") written = bytes.substr(headerEnd + 1);
+        if (command == "rrext_store" && subcommand == "fs_write")
+            written = bytes.substr(headerEnd + 1);
         if (command == "rrext_store" && subcommand == "fs_read" && response.Body().at("size").as_int64() > 0)
         {
             ++binaryReads;

@@ -48,7 +48,8 @@ TEST_F(EngineStore, LargeFileIsReadInFourMiBBinaryChunks)
         EXPECT_EQ(chunk.json.at("arguments"), boost::json::object());
         EXPECT_EQ(chunk.Body().at("size"), chunk.payload.size());
         EXPECT_LE(chunk.payload.size(), 4194304u);
-        if (chunk.payload.empty()) break;
+        if (chunk.payload.empty())
+            break;
         read += chunk.payload;
     }
     EXPECT_EQ(read, data);

@@ -102,7 +102,8 @@ class TestClient
         boost::json::object request{{"type", "request"}, {"seq", ++m_seq}, {"command", command}};
         request["arguments"] = std::move(args);
         std::string bytes = boost::json::serialize(request);
-        if (payload) bytes += "\n" + *payload;
+        if (payload)
+            bytes += "\n" + *payload;
         return SendRaw(payload.has_value(), bytes);
     }
 
@@ -111,7 +112,8 @@ class TestClient
     {
         std::vector<Frame> responses;
         for (const auto& frame : frames)
-            if (frame.IsResponse()) responses.push_back(frame);
+            if (frame.IsResponse())
+                responses.push_back(frame);
         EXPECT_EQ(responses.size(), 1u);
         return responses.empty() ? Frame() : responses.front();
     }
@@ -120,7 +122,8 @@ class TestClient
     {
         std::vector<Frame> events;
         for (const auto& frame : frames)
-            if (frame.IsEvent() && (name.empty() || frame.Str("event") == name)) events.push_back(frame);
+            if (frame.IsEvent() && (name.empty() || frame.Str("event") == name))
+                events.push_back(frame);
         return events;
     }
 
@@ -161,7 +164,8 @@ inline std::string Base64Decode(std::string_view text)
     for (char c : text)
     {
         const size_t index = alphabet.find(c);
-        if (index == std::string::npos) continue; // '=' padding and whitespace
+        if (index == std::string::npos)
+            continue; // '=' padding and whitespace
         buffer = (buffer << 6) | static_cast<uint32_t>(index);
         bits += 6;
         if (bits >= 8)
@@ -189,7 +193,8 @@ inline std::vector<FixtureMessage> LoadFixture(const std::string& name)
     std::string line;
     while (std::getline(in, line))
     {
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         const auto entry = boost::json::parse(line).as_object();
         FixtureMessage message;
         message.fromClient = entry.at("dir").as_string() == "c2s";

@@ -42,7 +42,8 @@ struct Fixture
 bool Has(const std::vector<RelayCommand>& commands, Type type, Side side, bool enable = false)
 {
     for (const RelayCommand& c : commands)
-        if (c.type == type && c.side == side && (type != Type::SetRx || c.enable == enable)) return true;
+        if (c.type == type && c.side == side && (type != Type::SetRx || c.enable == enable))
+            return true;
     return false;
 }
 } // namespace

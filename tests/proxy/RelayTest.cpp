@@ -99,7 +99,8 @@ TEST_F(RelayFixture, ThousandRandomMessagesArriveExactInOrderAndAreStored)
     for (int64_t after = 0;;)
     {
         auto page = reader.Messages(sessions[0].id, {}, after, 500);
-        if (page.empty()) break;
+        if (page.empty())
+            break;
         after = page.back().id;
         stored.insert(stored.end(), page.begin(), page.end());
     }
@@ -107,7 +108,8 @@ TEST_F(RelayFixture, ThousandRandomMessagesArriveExactInOrderAndAreStored)
     size_t s2c = 0;
     for (const auto& m : stored)
     {
-        if (m.opcode == inspector::Opcode::Close) continue;
+        if (m.opcode == inspector::Opcode::Close)
+            continue;
         bool fromClient = m.dir == inspector::Direction::ClientToServer;
         const net::WsMessage& expected = sent[fromClient ? c2s++ : s2c++];
         ASSERT_EQ(m.size, static_cast<int64_t>(expected.data.size())) << "stored message " << m.id;
@@ -188,10 +190,12 @@ TEST_F(RelayFixture, HundredConcurrentSessionsEachSeeOnlyTheirOwnTraffic)
         std::string owner;
         for (const auto& m : reader.Messages(s.id, {}, 0, 100))
         {
-            if (m.opcode != inspector::Opcode::Text) continue;
+            if (m.opcode != inspector::Opcode::Text)
+                continue;
             std::string text = reader.MessageData(m.id);
             std::string prefix = text.substr(0, text.find(" message"));
-            if (owner.empty()) owner = prefix;
+            if (owner.empty())
+                owner = prefix;
             EXPECT_EQ(prefix, owner) << "message " << m.id;
         }
         EXPECT_FALSE(owner.empty());

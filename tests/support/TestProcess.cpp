@@ -23,7 +23,8 @@ namespace dapscope::test
 TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string> env)
 {
     int pipeFds[2];
-    if (pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (pipe2(pipeFds, O_CLOEXEC) != 0)
+        throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
@@ -50,7 +51,8 @@ TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string>
     posix_spawn_file_actions_destroy(&actions);
     close(pipeFds[1]);
     m_stdout = pipeFds[0];
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    if (rc != 0)
+        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
 }
 
 TestProcess::~TestProcess()
@@ -60,7 +62,8 @@ TestProcess::~TestProcess()
         kill(-m_pid, SIGKILL);
         Wait(std::chrono::seconds(10));
     }
-    if (m_stdout >= 0) close(m_stdout);
+    if (m_stdout >= 0)
+        close(m_stdout);
 }
 
 std::optional<std::string> TestProcess::ReadLine(std::chrono::milliseconds timeout)
@@ -76,12 +79,15 @@ std::optional<std::string> TestProcess::ReadLine(std::chrono::milliseconds timeo
             return line;
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return std::nullopt;
+        if (left.count() <= 0)
+            return std::nullopt;
         pollfd pfd{m_stdout, POLLIN, 0};
-        if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+        if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
+            continue;
         char chunk[4096];
         ssize_t n = read(m_stdout, chunk, sizeof chunk);
-        if (n <= 0) return std::nullopt;
+        if (n <= 0)
+            return std::nullopt;
         m_buffer.append(chunk, static_cast<size_t>(n));
         m_output.append(chunk, static_cast<size_t>(n));
     }
@@ -94,15 +100,18 @@ std::optional<std::string> TestProcess::WaitForLine(const std::string& needle, s
     {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         auto line = ReadLine(left);
-        if (!line) return std::nullopt;
-        if (line->find(needle) != std::string::npos) return line;
+        if (!line)
+            return std::nullopt;
+        if (line->find(needle) != std::string::npos)
+            return line;
     }
     return std::nullopt;
 }
 
 void TestProcess::Signal(int signal)
 {
-    if (!m_status) kill(-m_pid, signal);
+    if (!m_status)
+        kill(-m_pid, signal);
 }
 
 std::optional<int> TestProcess::Wait(std::chrono::milliseconds timeout)
@@ -129,7 +138,8 @@ long StatusField(int pid, const std::string& field)
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+        if (line.rfind(field + ":", 0) == 0)
+            return std::atol(line.c_str() + field.size() + 1);
     return -1;
 }
 } // namespace
@@ -147,7 +157,8 @@ long TestProcess::RssKiB() const
 TempDir::TempDir()
 {
     std::string pattern = (std::filesystem::temp_directory_path() / "dapscope-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    if (!mkdtemp(pattern.data()))
+        throw std::runtime_error("mkdtemp failed");
     m_path = pattern;
 }
 

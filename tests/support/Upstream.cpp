@@ -14,7 +14,8 @@ EchoUpstream::EchoUpstream()
     };
     handlers.onMessage = [this](net::WsConnection& connection, net::WsMessage&& message)
     {
-        if (message.type == net::FrameType::Pong) return;
+        if (message.type == net::FrameType::Pong)
+            return;
         {
             std::lock_guard lock(m_mutex);
             ++m_messages;
@@ -39,7 +40,8 @@ std::vector<EchoUpstream::Handshake> EchoUpstream::Handshakes()
 std::optional<net::WsCloseInfo> EchoUpstream::WaitForClose(std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(m_mutex);
-    if (!m_changed.wait_for(lock, timeout, [&] { return !m_closes.empty(); })) return std::nullopt;
+    if (!m_changed.wait_for(lock, timeout, [&] { return !m_closes.empty(); }))
+        return std::nullopt;
     return m_closes.front();
 }
 

@@ -91,7 +91,7 @@ int main(int argc, char** argv)
         const char* name;
         storage::MessageFilter filter;
     };
-    std::vector<Query> queries(7);
+    std::vector<Query> queries(9);
     queries[0] = {"no filter", {}};
     queries[1].name = "command = rrext_ping";
     queries[1].filter.command = "rrext_ping";
@@ -105,6 +105,10 @@ int main(int argc, char** argv)
     queries[5].filter.minLatencyNs = 100'000;
     queries[6].name = "text 'not found'";
     queries[6].filter.text = "not found";
+    queries[7].name = "command = (rare) status";
+    queries[7].filter.command = "rrext_get_task_status";
+    queries[8].name = "task = (rare) 9f86d081...";
+    queries[8].filter.task = "9f86d081.webhook_2";
     std::printf("first page (100 rows) of a %zu-message session, median of 5 (first run in brackets):\n", stored);
     for (Query& query : queries)
     {
@@ -118,6 +122,7 @@ int main(int argc, char** argv)
         }
         std::printf("  %-28s %8.2f ms  (%.2f ms)  %zu rows\n", query.name, MedianMs(times), times[0], rows);
     }
-    if (!keep.empty()) std::printf("store kept at %s\n", path.c_str());
+    if (!keep.empty())
+        std::printf("store kept at %s\n", path.c_str());
     return 0;
 }

@@ -7,6 +7,7 @@ namespace
 {
 const char* const kToken = "tk_5d41402abc4b2a76b9719d911017c592";
 const char* const kTask = "5d41402a.webhook_1";
+const char* const kOtherTask = "9f86d081.webhook_2";
 } // namespace
 
 proxy::TapRecord SyntheticTraffic::Message(proxy::Direction dir, std::string text)
@@ -55,57 +56,63 @@ std::vector<proxy::TapRecord> SyntheticTraffic::Open()
 void SyntheticTraffic::Next(size_t count, std::vector<proxy::TapRecord>& out)
 {
     using proxy::Direction;
-    while (count > 0)
+    for (size_t emitted = 0; emitted < count;)
     {
-        // Pattern of 5 messages: write request, status event, response, sse event, and every 10th a failure.
-        int64_t seq = m_seq;
+        // A pattern of 6 messages: write request, status event, its response, sse event, ping request and
+        // response; one write in 50 fails, one sse event in 500 belongs to a second task and one ping in
+        // 2,000 is a status query, so selective filters have something rare to find.
+        std::string seq = std::to_string(m_seq);
         std::string pipe = std::to_string(m_step % 4);
+        std::string serverSeq = std::to_string(m_serverSeq++);
         switch (m_step++ % 5)
         {
         case 0:
-            out.push_back(
-                Message(Direction::ClientToServer,
-                        R"({"type": "request", "seq": )" + std::to_string(seq) +
-                            R"(, "command": "rrext_process", "arguments": {"subcommand": "write", "pipe_id": )" + pipe +
-                            R"(, "token": ")" + kToken + R"(", "data": "chunk of text for the pipeline"}})"));
+            out.push_back(Message(Direction::ClientToServer,
+                                  R"({"type": "request", "seq": )" + seq +
+                                      R"(, "command": "rrext_process", "arguments": {"subcommand": "write", )" +
+                                      R"("pipe_id": )" + pipe + R"(, "token": ")" + kToken +
+                                      R"(", "data": "chunk of text for the pipeline"}})"));
+            --m_serverSeq;
             break;
         case 1:
             out.push_back(Message(Direction::ServerToClient,
-                                  R"({"type":"event","seq":)" + std::to_string(m_serverSeq++) +
+                                  R"({"type":"event","seq":)" + serverSeq +
                                       R"(,"event":"apaevt_status_update","body":{"state":3,"completedCount":)" +
                                       std::to_string(m_step) + R"(,"status":"Running","__id":")" + kTask + R"("}})"));
             break;
         case 2:
         {
             bool fail = m_step % 50 == 3;
-            out.push_back(Message(Direction::ServerToClient,
-                                  R"({"type":"response","seq":)" + std::to_string(m_serverSeq++) +
-                                      R"(,"request_seq":)" + std::to_string(m_seq++) +
-                                      R"(,"command":"rrext_process","success":)" +
-                                      (fail ? R"(false,"message":"Write pipe with id )" + pipe +
-                                                  R"( not found","trace":{"file":"task_server.py","lineno":674}})"
-                                            : std::string(R"(true})"))));
+            std::string outcome = fail ? R"(false,"message":"Write pipe with id )" + pipe +
+                                             R"( not found","trace":{"file":"task_server.py","lineno":674}})"
+                                       : std::string("true}");
+            out.push_back(Message(Direction::ServerToClient, R"({"type":"response","seq":)" + serverSeq +
+                                                                 R"(,"request_seq":)" + std::to_string(m_seq++) +
+                                                                 R"(,"command":"rrext_process","success":)" + outcome));
             break;
         }
         case 3:
-            out.push_back(
-                Message(Direction::ServerToClient, R"({"type":"event","seq":)" + std::to_string(m_serverSeq++) +
-                                                       R"(,"event":"apaevt_sse","body":{"pipe_id":)" + pipe +
-                                                       R"(,"type":"thinking","data":{"step":)" +
-                                                       std::to_string(m_step) + R"(},"__id":")" + kTask + R"("}})"));
+            out.push_back(Message(Direction::ServerToClient, R"({"type":"event","seq":)" + serverSeq +
+                                                                 R"(,"event":"apaevt_sse","body":{"pipe_id":)" + pipe +
+                                                                 R"(,"type":"thinking","data":{"step":)" +
+                                                                 std::to_string(m_step) + R"(},"__id":")" +
+                                                                 (m_step % 500 == 4 ? kOtherTask : kTask) + R"("}})"));
             break;
         default:
-            out.push_back(Message(Direction::ClientToServer,
-                                  R"({"type": "request", "seq": )" + std::to_string(m_seq) +
-                                      R"(, "command": "rrext_ping", "arguments": {"token": ")" + kToken + R"("}})"));
-            out.push_back(Message(Direction::ServerToClient,
-                                  R"({"type":"response","seq":)" + std::to_string(m_serverSeq++) +
-                                      R"(,"request_seq":)" + std::to_string(m_seq++) +
-                                      R"(,"command":"rrext_ping","success":true,"body":{"pong":true}})"));
-            count = count > 1 ? count - 1 : 1;
+        {
+            std::string command = m_step % 10000 == 0 ? "rrext_get_task_status" : "rrext_ping";
+            out.push_back(Message(Direction::ClientToServer, R"({"type": "request", "seq": )" + seq +
+                                                                 R"(, "command": ")" + command +
+                                                                 R"(", "arguments": {"token": ")" + kToken + R"("}})"));
+            out.push_back(Message(Direction::ServerToClient, R"({"type":"response","seq":)" + serverSeq +
+                                                                 R"(,"request_seq":)" + std::to_string(m_seq++) +
+                                                                 R"(,"command":")" + command +
+                                                                 R"(","success":true,"body":{"pong":true}})"));
+            ++emitted;
             break;
         }
-        --count;
+        }
+        ++emitted;
     }
 }
 

@@ -36,5 +36,7 @@ CLI::Option* AddDbOption(CLI::App& command, std::string& path);
 
 // Print "dapscope: <message>" to stderr and return kExitUsage.
 int Fail(const std::string& message);
+// Fail() for an error met while using the store at `db` (SQLite errors are explained: corrupt, locked...).
+int FailStore(const std::string& db, const std::exception& error);
 
 } // namespace dapscope::cli

@@ -15,6 +15,13 @@ CLI::Option* AddDbOption(CLI::App& command, std::string& path)
         ->capture_default_str();
 }
 
+int FailStore(const std::string& db, const std::exception& error)
+{
+    if (auto* sqlite = dynamic_cast<const SQLite::Exception*>(&error))
+        return Fail(storage::DescribeStoreError(db, *sqlite));
+    return Fail(error.what());
+}
+
 int Fail(const std::string& message)
 {
     std::fprintf(stderr, "dapscope: %s\n", message.c_str());

@@ -63,7 +63,7 @@ int RunSessions(const SessionsArgs& args)
     }
     catch (const std::exception& e)
     {
-        return Fail(e.what());
+        return FailStore(args.db, e);
     }
 }
 } // namespace

@@ -154,7 +154,7 @@ int RunShow(ShowArgs args)
     }
     catch (const std::exception& e)
     {
-        return Fail(e.what());
+        return FailStore(args.db, e);
     }
 }
 } // namespace

@@ -68,7 +68,7 @@ int RunStats(const StatsArgs& args)
     }
     catch (const std::exception& e)
     {
-        return Fail(e.what());
+        return FailStore(args.db, e);
     }
 }
 } // namespace

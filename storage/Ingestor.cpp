@@ -22,6 +22,17 @@ std::string HumanBytes(uint64_t bytes)
 }
 } // namespace
 
+namespace
+{
+// The exchange states the "failed only" filter shows (with failed responses and malformed messages).
+bool IsProblem(inspector::ExchangeState state)
+{
+    using inspector::ExchangeState;
+    return state == ExchangeState::Unanswered || state == ExchangeState::Orphan ||
+           state == ExchangeState::DuplicateSeq || state == ExchangeState::CommandMismatch;
+}
+} // namespace
+
 Ingestor::Ingestor(TraceWriter& writer, IngestOptions options)
     : m_writer(writer), m_options(std::move(options)), m_nextMessageId(writer.NextMessageId())
 {
@@ -156,7 +167,7 @@ void Ingestor::Complete(Session& session, InFlight& message)
     pending.decoded = std::move(result.message);
     m_pendingIndex[row.id] = m_pendingRows.size() - 1;
     for (const inspector::MessageUpdate& update : result.updates)
-        Update(update);
+        Update(session.id, update);
 
     if (result.message.envelope.command == "auth")
         session.factsDirty = true;
@@ -177,7 +188,8 @@ void Ingestor::CloseSession(Session& session, const TapRecord& record)
             Complete(session, message);
         }
     for (const inspector::MessageUpdate& update : session.inspector.Finish())
-        Update(update);
+        Update(session.id, update);
+    m_endedSessions.push_back(session.id);
     session.factsDirty = true;
     SessionEnd end;
     end.endedNs = record.ns;
@@ -214,12 +226,18 @@ void Ingestor::FlushSession(Session& session)
     }
 }
 
-void Ingestor::Update(const inspector::MessageUpdate& update)
+void Ingestor::Update(int64_t session, const inspector::MessageUpdate& update)
 {
     auto it = m_pendingIndex.find(update.id);
     if (it == m_pendingIndex.end())
     {
         m_writer.UpdateMessage(update);
+        BlockEntry entry;
+        entry.id = update.id;
+        entry.task = update.task;
+        entry.problem = IsProblem(update.state);
+        entry.latencyNs = update.latencyNs.value_or(-1);
+        m_blocks[session].Update(entry);
         return;
     }
     inspector::InspectedMessage& decoded = m_pendingRows[it->second].decoded;
@@ -240,9 +258,25 @@ void Ingestor::Flush()
     {
         pending.row.data = pending.data;
         m_writer.InsertMessage(pending.row, pending.decoded);
+        const inspector::InspectedMessage& decoded = pending.decoded;
+        BlockEntry entry;
+        entry.id = pending.row.id;
+        entry.command = decoded.envelope.command;
+        entry.event = decoded.envelope.event;
+        entry.task = decoded.task;
+        entry.problem = decoded.envelope.success == false || decoded.envelope.kind == inspector::Kind::Malformed ||
+                        IsProblem(decoded.state);
+        entry.latencyNs = decoded.latencyNs.value_or(-1);
+        m_blocks[pending.row.session].Add(entry);
     }
     m_pendingRows.clear();
     m_pendingIndex.clear();
+    for (auto& [session, blocks] : m_blocks)
+        for (const BlockSummary* block : blocks.TakeDirty())
+            m_writer.UpsertBlock(session, *block);
+    for (int64_t session : m_endedSessions)
+        m_blocks.erase(session);
+    m_endedSessions.clear();
     for (auto& [relayId, session] : m_sessions)
         FlushSession(session);
 }

@@ -3,6 +3,7 @@
 // inspector (decode, redact, correlate) and writes rows through TraceWriter. Single-threaded; the Recorder
 // runs it on its own thread, import runs it inside one transaction.
 
+#include "MessageBlocks.hpp"
 #include "TraceWriter.hpp"
 #include "inspector/SessionInspector.hpp"
 #include "proxy/TapRecord.hpp"
@@ -88,7 +89,7 @@ class Ingestor
     void AddChunk(Session& session, proxy::TapRecord& record);
     void Complete(Session& session, InFlight& message);
     void CloseSession(Session& session, const proxy::TapRecord& record);
-    void Update(const inspector::MessageUpdate& update);
+    void Update(int64_t session, const inspector::MessageUpdate& update);
     void FlushSession(Session& session);
     void Log(const std::string& line) const;
 
@@ -107,6 +108,8 @@ class Ingestor
     };
     std::vector<PendingRow> m_pendingRows;              // this batch's messages, in order
     std::unordered_map<int64_t, size_t> m_pendingIndex; // message id -> index in m_pendingRows
+    std::unordered_map<int64_t, SessionBlocks> m_blocks;  // block summaries of live sessions, by store id
+    std::vector<int64_t> m_endedSessions;                 // sessions whose summaries go after the next Flush()
     IngestStats m_stats;
 };
 

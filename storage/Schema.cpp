@@ -1,5 +1,7 @@
 #include "Schema.hpp"
 
+#include "MessageBlocks.hpp"
+
 #include <sqlite3.h>
 
 #include <SQLiteCpp/Transaction.h>
@@ -100,6 +102,73 @@ FROM messages q LEFT JOIN messages r ON r.id = q.pair_id
 WHERE q.kind = 0;
 )sql";
 
+// Version 1 -> 2: block summaries (see MessageBlocks.hpp) so selective filters skip what cannot match.
+const char* const kSchemaV2 = R"sql(
+CREATE TABLE message_blocks (
+    session_id     INTEGER NOT NULL,
+    block          INTEGER NOT NULL, -- 0, 1, ...: the session's messages in groups of 1,024
+    first_id       INTEGER NOT NULL, -- smallest message id in the block
+    last_id        INTEGER NOT NULL, -- largest message id in the block
+    names          TEXT NOT NULL,    -- '|c:command|e:event|t:task|' for every distinct one in the block
+    problems       INTEGER NOT NULL, -- > 0: the block has messages the 'failed' filter shows
+    max_latency_ns INTEGER,          -- largest latency in the block
+    PRIMARY KEY (session_id, block)
+) WITHOUT ROWID;
+)sql";
+
+// Summaries for the messages a version-1 store already holds, built the way the writer builds them.
+void BackfillBlocks(SQLite::Database& db)
+{
+    SQLite::Statement messages(db, "SELECT session_id, id, command, event, task, success, kind, state, latency_ns "
+                                   "FROM messages ORDER BY session_id, id");
+    SQLite::Statement insert(db, "INSERT INTO message_blocks (session_id, block, first_id, last_id, names, problems, "
+                                 "max_latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto write = [&](int64_t session, SessionBlocks& blocks) {
+        for (const BlockSummary* block : blocks.TakeDirty())
+        {
+            std::string names = block->NamesColumn();
+            insert.bind(1, session);
+            insert.bind(2, block->block);
+            insert.bind(3, block->firstId);
+            insert.bind(4, block->lastId);
+            insert.bind(5, names);
+            insert.bind(6, block->problems);
+            if (block->maxLatencyNs >= 0)
+                insert.bind(7, block->maxLatencyNs);
+            else
+                insert.bind(7);
+            insert.exec();
+            insert.reset();
+        }
+    };
+    int64_t session = -1;
+    SessionBlocks blocks;
+    while (messages.executeStep())
+    {
+        int64_t next = messages.getColumn(0).getInt64();
+        if (next != session)
+        {
+            write(session, blocks);
+            blocks = SessionBlocks();
+            session = next;
+        }
+        auto text = [&](int column) {
+            return messages.getColumn(column).isNull() ? std::string() : messages.getColumn(column).getString();
+        };
+        BlockEntry entry;
+        entry.id = messages.getColumn(1).getInt64();
+        entry.command = text(2);
+        entry.event = text(3);
+        entry.task = text(4);
+        int state = messages.getColumn(7).getInt();
+        entry.problem = (!messages.getColumn(5).isNull() && messages.getColumn(5).getInt() == 0) ||
+                        messages.getColumn(6).getInt() == 3 || (state >= 3 && state <= 6);
+        entry.latencyNs = messages.getColumn(8).isNull() ? -1 : messages.getColumn(8).getInt64();
+        blocks.Add(entry);
+    }
+    write(session, blocks);
+}
+
 int UserVersion(SQLite::Database& db)
 {
     return db.execAndGet("PRAGMA user_version").getInt();
@@ -118,18 +187,7 @@ bool HasTables(SQLite::Database& db)
 // Turn SQLite's terse errors into something a user can act on.
 [[noreturn]] void Rethrow(const SQLite::Exception& e, const std::string& path)
 {
-    int code = e.getErrorCode();
-    if (code == SQLITE_NOTADB)
-        throw StoreError(path + ": not a dapscope store (not an SQLite database)");
-    if (code == SQLITE_CORRUPT)
-        throw StoreError(path + ": the store is corrupt (" + e.what() + "); try `sqlite3 " + path + " .recover`");
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        throw StoreError(path + ": the store is locked by another process");
-    if (code == SQLITE_CANTOPEN)
-        throw StoreError(path + ": cannot open the store (" + e.what() + ")");
-    if (code == SQLITE_READONLY)
-        throw StoreError(path + ": the store is read-only");
-    throw StoreError(path + ": " + e.what());
+    throw StoreError(DescribeStoreError(path, e));
 }
 
 void CheckIdentity(SQLite::Database& db, const std::string& path)
@@ -147,12 +205,38 @@ void CheckIdentity(SQLite::Database& db, const std::string& path)
 }
 } // namespace
 
+std::string DescribeStoreError(const std::string& path, const SQLite::Exception& e)
+{
+    switch (e.getErrorCode())
+    {
+    case SQLITE_NOTADB:
+        return path + ": not a dapscope store (not an SQLite database)";
+    case SQLITE_CORRUPT:
+        return path + ": the store is corrupt (" + e.what() + "); `sqlite3 " + path + " .recover` may save its data";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return path + ": the store is locked by another process";
+    case SQLITE_CANTOPEN:
+        return path + ": cannot open the store (" + e.what() + ")";
+    case SQLITE_READONLY:
+        return path + ": the store is read-only";
+    case SQLITE_FULL:
+        return path + ": the disk is full";
+    default:
+        return path + ": " + e.what();
+    }
+}
+
 void MigrateStep(SQLite::Database& db, int fromVersion)
 {
     switch (fromVersion)
     {
     case 0:
         db.exec(kSchemaV1);
+        break;
+    case 1:
+        db.exec(kSchemaV2);
+        BackfillBlocks(db);
         break;
 
     default:

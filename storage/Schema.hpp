@@ -3,6 +3,7 @@
 // The version lives in PRAGMA user_version; application_id marks the file as a dapscope store.
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
 
 #include <stdexcept>
 #include <string>
@@ -10,7 +11,7 @@
 namespace dapscope::storage
 {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kApplicationId = 0x44415053; // "DAPS"
 
 // A store that cannot be used: not SQLite, not dapscope's, newer than this build, locked, corrupt...
@@ -20,6 +21,9 @@ class StoreError : public std::runtime_error
   public:
     using std::runtime_error::runtime_error;
 };
+
+// A one-line explanation of an SQLite failure on the store at `path` (corrupt, locked, not a database...).
+std::string DescribeStoreError(const std::string& path, const SQLite::Exception& e);
 
 // Bring a writable store to kSchemaVersion (creating it when empty). Throws StoreError.
 void Migrate(SQLite::Database& db, const std::string& path);

@@ -63,11 +63,14 @@ SQLite::Database OpenForWriting(const std::string& path)
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
         Migrate(db, path);
         db.exec("PRAGMA synchronous = NORMAL"); // WAL + NORMAL: a crash loses at most the last commits, never the file
+        // Fail now, not at the first batch of a capture, when another process holds the write lock.
+        db.exec("BEGIN IMMEDIATE");
+        db.exec("COMMIT");
         return db;
     }
     catch (const SQLite::Exception& e)
     {
-        throw StoreError(path + ": " + e.what());
+        throw StoreError(DescribeStoreError(path, e));
     }
 }
 
@@ -97,9 +100,7 @@ SQLite::Database OpenForReading(const std::string& path)
     }
     catch (const SQLite::Exception& e)
     {
-        if (e.getErrorCode() == SQLITE_NOTADB)
-            throw StoreError(path + ": not a dapscope store (not an SQLite database)");
-        throw StoreError(path + ": " + e.what());
+        throw StoreError(DescribeStoreError(path, e));
     }
 }
 

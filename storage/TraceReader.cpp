@@ -1,10 +1,12 @@
 #include "TraceReader.hpp"
 
+#include "MessageBlocks.hpp"
 #include "Store.hpp"
 
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -124,39 +126,85 @@ std::optional<SessionSummary> TraceReader::Session(int64_t id)
 std::vector<MessageSummary> TraceReader::Messages(int64_t session, const MessageFilter& filter, int64_t afterId,
                                                   int64_t limit)
 {
-    std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE session_id = ? AND id > ?";
+    std::string where = " WHERE session_id = :session AND id > :after AND id <= :last";
     if (filter.dir)
-        sql += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
+        where += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
     if (filter.kind)
-        sql += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
+        where += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
     if (!filter.command.empty())
-        sql += " AND command = :command";
+        where += " AND command = :command";
     if (!filter.event.empty())
-        sql += " AND event = :event";
+        where += " AND event = :event";
     if (!filter.task.empty())
-        sql += " AND task = :task";
+        where += " AND task = :task";
     if (filter.failedOnly)
-        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
+        where += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
     if (filter.minLatencyNs)
-        sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
+        where += " AND latency_ns >= :latency";
     if (!filter.text.empty())
-        sql += " AND instr(CAST(data AS TEXT), :text) > 0";
-    sql += " ORDER BY id LIMIT ?";
-    SQLite::Statement q(m_db, sql);
-    q.bind(1, session);
-    q.bind(2, afterId);
+        where += " AND instr(CAST(data AS TEXT), :text) > 0";
+    SQLite::Statement q(m_db, std::string("SELECT ") + kMessageColumns + " FROM messages" + where +
+                                  " ORDER BY id LIMIT :limit");
+    q.bind(":session", session);
     if (!filter.command.empty())
         q.bind(":command", filter.command);
     if (!filter.event.empty())
         q.bind(":event", filter.event);
     if (!filter.task.empty())
         q.bind(":task", filter.task);
+    if (filter.minLatencyNs)
+        q.bind(":latency", *filter.minLatencyNs);
     if (!filter.text.empty())
         q.bind(":text", filter.text);
-    q.bind(q.getBindParameterCount(), limit);
+
     std::vector<MessageSummary> out;
-    while (q.executeStep())
-        out.push_back(ReadMessage(q));
+    // Rows of (after, last], up to what the page still needs.
+    auto scan = [&](int64_t after, int64_t last) {
+        q.reset();
+        q.bind(":after", after);
+        q.bind(":last", last);
+        q.bind(":limit", limit - static_cast<int64_t>(out.size()));
+        while (q.executeStep())
+            out.push_back(ReadMessage(q));
+    };
+
+    bool selective = !filter.command.empty() || !filter.event.empty() || !filter.task.empty() || filter.failedOnly ||
+                     filter.minLatencyNs;
+    if (!selective)
+    {
+        scan(afterId, INT64_MAX);
+        return out;
+    }
+    // Visit only the blocks whose summary can match (MessageBlocks.hpp), in id order.
+    std::string blockSql = "SELECT first_id, last_id FROM message_blocks WHERE session_id = ? AND last_id > ?";
+    std::vector<std::string> tokens;
+    if (!filter.command.empty())
+        tokens.push_back("|" + BlockNameToken('c', filter.command) + "|");
+    if (!filter.event.empty())
+        tokens.push_back("|" + BlockNameToken('e', filter.event) + "|");
+    if (!filter.task.empty())
+        tokens.push_back("|" + BlockNameToken('t', filter.task) + "|");
+    for (size_t i = 0; i < tokens.size(); ++i)
+        blockSql += " AND instr(names, ?) > 0";
+    if (filter.failedOnly)
+        blockSql += " AND problems > 0";
+    if (filter.minLatencyNs)
+        blockSql += " AND max_latency_ns >= " + std::to_string(*filter.minLatencyNs);
+    SQLite::Statement blocks(m_db, blockSql + " ORDER BY first_id");
+    blocks.bind(1, session);
+    blocks.bind(2, afterId);
+    for (size_t i = 0; i < tokens.size(); ++i)
+        blocks.bind(static_cast<int>(3 + i), tokens[i]);
+    int64_t scanned = afterId; // everything up to here has been looked at
+    while (static_cast<int64_t>(out.size()) < limit && blocks.executeStep())
+    {
+        int64_t first = blocks.getColumn(0).getInt64();
+        int64_t last = blocks.getColumn(1).getInt64();
+        if (last <= scanned)
+            continue;
+        scan(std::max(scanned, first - 1), last);
+        scanned = last;
+    }
     return out;
 }
 

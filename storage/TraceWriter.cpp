@@ -64,7 +64,9 @@ TraceWriter::TraceWriter(SQLite::Database& db)
       m_updateMessage(db, "UPDATE messages SET state = ?, pair_id = coalesce(?, pair_id), "
                           "latency_ns = coalesce(?, latency_ns) WHERE id = ?"),
       m_updateMessageTask(db, "UPDATE messages SET task = ? WHERE id = ?"),
-      m_insertChunk(db, "INSERT INTO message_chunks (message_id, idx, data) VALUES (?, ?, ?)")
+      m_insertChunk(db, "INSERT INTO message_chunks (message_id, idx, data) VALUES (?, ?, ?)"),
+      m_upsertBlock(db, "INSERT OR REPLACE INTO message_blocks (session_id, block, first_id, last_id, names, problems, "
+                        "max_latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
 {
 }
 
@@ -207,6 +209,22 @@ void TraceWriter::AppendChunk(int64_t messageId, int index, std::string_view dat
     m_insertChunk.bind(2, index);
     m_insertChunk.bindNoCopy(3, data.data(), static_cast<int>(data.size()));
     Run(m_insertChunk);
+}
+
+void TraceWriter::UpsertBlock(int64_t session, const BlockSummary& block)
+{
+    std::string names = block.NamesColumn();
+    m_upsertBlock.bind(1, session);
+    m_upsertBlock.bind(2, block.block);
+    m_upsertBlock.bind(3, block.firstId);
+    m_upsertBlock.bind(4, block.lastId);
+    m_upsertBlock.bindNoCopy(5, names);
+    m_upsertBlock.bind(6, block.problems);
+    if (block.maxLatencyNs >= 0)
+        m_upsertBlock.bind(7, block.maxLatencyNs);
+    else
+        m_upsertBlock.bind(7);
+    Run(m_upsertBlock);
 }
 
 } // namespace dapscope::storage

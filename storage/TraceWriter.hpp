@@ -2,6 +2,7 @@
 // The only code that writes rows: prepared statements over the single read-write connection.
 // Callers group calls in transactions (Begin/Commit); nothing here is thread-safe.
 
+#include "MessageBlocks.hpp"
 #include "inspector/SessionInspector.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -79,6 +80,7 @@ class TraceWriter
     void InsertMessage(const MessageRow& row, const inspector::InspectedMessage& decoded);
     void UpdateMessage(const inspector::MessageUpdate& update);
     void AppendChunk(int64_t messageId, int index, std::string_view data);
+    void UpsertBlock(int64_t session, const BlockSummary& block);
 
   private:
     SQLite::Database& m_db;
@@ -91,6 +93,7 @@ class TraceWriter
     SQLite::Statement m_updateMessage;
     SQLite::Statement m_updateMessageTask;
     SQLite::Statement m_insertChunk;
+    SQLite::Statement m_upsertBlock;
     bool m_inTransaction = false; // Begin() ran without Commit()/Rollback()
 };
 

@@ -3,6 +3,7 @@
 
 #include "SyntheticTraffic.hpp"
 #include "storage/Ingestor.hpp"
+#include "storage/Recorder.hpp"
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
 #include "support/TestProcess.hpp"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 using namespace dapscope;
 using Clock = std::chrono::steady_clock;
@@ -37,9 +39,13 @@ int main(int argc, char** argv)
     size_t messages = 1'000'000;
     size_t batch = 1000;
     std::string keep;
+    size_t recorderMessages = 300'000;
     app.add_option("--messages", messages, "Messages in the benchmark session")->capture_default_str();
     app.add_option("--batch", batch, "Records per transaction (the recorder's batch)")->capture_default_str();
     app.add_option("--keep", keep, "Write the store to this path and keep it (for the GUI benchmark)");
+    app.add_option("--recorder-messages", recorderMessages,
+                   "Messages pushed through the two-thread Recorder (pre-generated; 0 = skip)")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     test::TempDir dir;
@@ -83,6 +89,33 @@ int main(int argc, char** argv)
                 stored, ingestSeconds, rate, batch);
     std::printf("size: %.1f MiB, %.0f bytes/message, raw %.0f bytes/message, overhead %.0f bytes/message\n",
                 fileBytes / 1048576.0, perMessage, rawPerMessage, perMessage - rawPerMessage);
+
+    if (recorderMessages > 0)
+    {
+        // The recorder as the proxy runs it: decode thread + write thread, fed through the TapQueue.
+        std::string recorderPath = dir.File("recorder.db");
+        bench::SyntheticTraffic generator(1);
+        std::vector<proxy::TapRecord> all = generator.Open();
+        generator.Next(recorderMessages, all);
+        all.push_back(generator.Close());
+        proxy::TapQueue queue(size_t(1) << 30);
+        storage::Recorder recorder(recorderPath, queue, {});
+        auto start = Clock::now();
+        for (size_t i = 0; i < all.size(); ++i)
+        {
+            queue.Push(std::move(all[i]));
+            if (i % 1000 == 0)
+                while (queue.QueuedBytes() > (64u << 20)) // stay far from the record cap: a producer, not a flood
+                    std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        recorder.Sync(std::chrono::minutes(5));
+        double seconds = Seconds(Clock::now() - start);
+        storage::RecorderStats stats = recorder.Stats();
+        std::printf("recorder (decode thread + write thread): %llu messages in %.2f s = %.0f messages/s, %llu lost\n",
+                    static_cast<unsigned long long>(stats.messages), seconds,
+                    static_cast<double>(stats.messages) / seconds,
+                    static_cast<unsigned long long>(stats.lostRecords + queue.DroppedRecords()));
+    }
 
     storage::TraceReader reader(path);
     int64_t session = reader.Sessions().back().id;

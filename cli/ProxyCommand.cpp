@@ -23,6 +23,7 @@ struct ProxyArgs
     std::string db;
     uint64_t maxCaptureBytes = 64u << 20;
     uint64_t captureBuffer = 8u << 20;
+    int64_t maxDbSizeMb = 0;
     std::string caFile;
     bool insecure = false;
     std::vector<std::string> subprotocols;
@@ -87,6 +88,7 @@ int RunProxy(const ProxyArgs& args)
     }
 
     std::string upstreamText = upstream->ToString();
+    capture->Recorder().SetSizeLimit(args.maxDbSizeMb * 1000000);
     std::printf("dapscope proxy: listening on ws://%s:%d (any path), relaying to %s\n", listen->first.c_str(),
                 capture->Port(), upstreamText.c_str());
     std::printf("dapscope proxy: capturing to %s (redaction %s)\n", args.db.c_str(),
@@ -146,6 +148,10 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                      "Bytes allowed to wait for the store writer before payloads are elided (e.g. 64MiB)")
         ->transform(CLI::AsSizeValue(false))
         ->capture_default_str();
+    command
+        ->add_option("--max-db-size", args->maxDbSizeMb,
+                     "Keep the store under this many MB by removing the oldest ended sessions (0 = no limit)")
+        ->check(CLI::NonNegativeNumber);
     command->add_option("--ca-file", args->caFile, "Extra CA certificate (PEM) to verify a wss upstream")
         ->check(CLI::ExistingFile);
     command->add_flag("--insecure", args->insecure, "Do not verify the upstream's TLS certificate");

@@ -10,6 +10,12 @@ void TapQueue::Push(TapRecord&& record)
     bool wake = false;
     {
         std::lock_guard lock(m_mutex);
+        if (m_records.size() >= kMaxRecords && record.type == TapRecord::Type::Chunk)
+        {
+            // Even metadata must stay bounded; session records are never dropped.
+            m_dropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
         // Small messages (DAP JSON) may use a reserve beyond the budget, so bulk payloads are elided first.
         size_t limit = record.bytes.size() <= kSmallChunk ? m_budget + m_budget / 4 : m_budget;
         if (m_bytes + record.bytes.size() > limit)

@@ -35,6 +35,8 @@ class TapQueue
     void Close();
 
     uint64_t PushedRecords() const { return m_pushed.load(); }
+    // Chunk records dropped whole because too many records were waiting (the store stopped taking writes).
+    uint64_t DroppedRecords() const { return m_dropped.load(); }
     uint64_t ElidedChunks() const { return m_elidedChunks.load(); }
     uint64_t ElidedBytes() const { return m_elidedBytes.load(); }
     size_t QueuedBytes();
@@ -42,6 +44,7 @@ class TapQueue
   private:
     static constexpr size_t kWakeRecords = 1000; // wake the recorder early once this many are waiting
     static constexpr size_t kSmallChunk = 16384; // chunks up to this size may use the reserve (budget / 4)
+    static constexpr size_t kMaxRecords = 1u << 18; // waiting records (~300 bytes each) before chunks are dropped
 
     const size_t m_budget;                   // most payload bytes allowed to wait
     std::mutex m_mutex;                      // guards everything below it
@@ -50,7 +53,8 @@ class TapQueue
     size_t m_bytes = 0;                      // payload bytes queued or taken but not yet released
     bool m_closed = false;                   // Close() was called
     bool m_consumerWaiting = false;          // the recorder sleeps in PopAll
-    std::atomic<uint64_t> m_pushed{0};       // records pushed since creation
+    std::atomic<uint64_t> m_pushed{0};       // records queued since creation
+    std::atomic<uint64_t> m_dropped{0};      // chunk records dropped whole (kMaxRecords)
     std::atomic<uint64_t> m_elidedChunks{0}; // chunks whose bytes were dropped
     std::atomic<uint64_t> m_elidedBytes{0};  // bytes dropped
 };

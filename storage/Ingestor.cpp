@@ -31,10 +31,24 @@ bool IsProblem(inspector::ExchangeState state)
     return state == ExchangeState::Unanswered || state == ExchangeState::Orphan ||
            state == ExchangeState::DuplicateSeq || state == ExchangeState::CommandMismatch;
 }
+
+BlockEntry BlockEntryOf(int64_t id, const inspector::InspectedMessage& decoded)
+{
+    BlockEntry entry;
+    entry.id = id;
+    entry.command = decoded.envelope.command;
+    entry.event = decoded.envelope.event;
+    entry.task = decoded.task;
+    entry.problem = decoded.envelope.success == false || decoded.envelope.kind == inspector::Kind::Malformed ||
+                    IsProblem(decoded.state);
+    entry.latencyNs = decoded.latencyNs.value_or(-1);
+    return entry;
+}
 } // namespace
 
 Ingestor::Ingestor(TraceWriter& writer, IngestOptions options)
-    : m_writer(writer), m_options(std::move(options)), m_nextMessageId(writer.NextMessageId())
+    : m_writer(writer), m_options(std::move(options)), m_nextMessageId(writer.NextMessageId()),
+      m_nextSessionId(writer.NextSessionId())
 {
 }
 
@@ -64,7 +78,7 @@ void Ingestor::Apply(TapRecord& record)
     switch (record.type)
     {
     case TapRecord::Type::UpstreamOpen:
-        m_writer.SetUpstreamResult(session.id, true, "");
+        m_ops.push_back(op::UpstreamResult{session.id, true, {}});
         session.upstreamOk = true;
         Log(session.label + " -> " + session.upstream + " connected");
         break;
@@ -91,7 +105,8 @@ void Ingestor::OpenSession(TapRecord& record)
     row.source = m_options.source;
     row.replayOf = m_options.replayOf;
     Session session{.inspector = inspector::SessionInspector(m_options.redaction)};
-    session.id = m_writer.BeginSession(row);
+    session.id = m_nextSessionId++;
+    m_ops.push_back(op::BeginSession{session.id, std::move(row)});
     session.upstream = record.upstream;
     session.label = "session " + std::to_string(session.id) + "  " + record.client + "  " + record.path;
     m_storeIds[record.session] = session.id;
@@ -129,7 +144,7 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
         message.head += bytes.substr(0, room);
         std::string rest(bytes.substr(room));
         session.inspector.ScrubKnownSecrets(rest);
-        m_writer.AppendChunk(message.id, ++message.chunks, rest);
+        m_ops.push_back(op::AppendChunk{message.id, ++message.chunks, std::move(rest)});
     }
     if (record.final)
         Complete(session, message);
@@ -158,18 +173,21 @@ void Ingestor::Complete(Session& session, InFlight& message)
     row.fragments = message.fragments;
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
                 (result.message.redactedBytes ? MessageFlag::Redacted : 0u);
-    // Rows wait until Flush(): most requests are answered within the same batch, and updating a buffered row
-    // costs nothing while an UPDATE statement costs as much as the insert.
-    PendingRow& pending = m_pendingRows.emplace_back();
-    pending.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
+    // The insert stays editable until the batch is taken: most requests are answered within the same batch,
+    // and updating the pending row costs nothing while an UPDATE statement costs as much as the insert.
+    op::InsertMessage insert;
+    insert.row = row;
+    insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
     result.message.redactedBytes.reset();
-    pending.row = row;
-    pending.decoded = std::move(result.message);
-    m_pendingIndex[row.id] = m_pendingRows.size() - 1;
+    insert.decoded = std::move(result.message);
+    m_blocks[session.id].Add(BlockEntryOf(insert.row.id, insert.decoded));
+    m_inserts[row.id] = m_ops.size();
+    bool auth = insert.decoded.envelope.command == "auth";
+    m_ops.push_back(std::move(insert));
     for (const inspector::MessageUpdate& update : result.updates)
         Update(session.id, update);
 
-    if (result.message.envelope.command == "auth")
+    if (auth)
         session.factsDirty = true;
     ++session.pendingMessages;
     session.pendingBytes += message.size;
@@ -198,9 +216,9 @@ void Ingestor::CloseSession(Session& session, const TapRecord& record)
     end.closedBy = record.closedBy;
     end.error = record.error;
     if (!session.upstreamOk && record.error.starts_with("upstream:"))
-        m_writer.SetUpstreamResult(session.id, false, record.error);
+        m_ops.push_back(op::UpstreamResult{session.id, false, record.error});
     FlushSession(session);
-    m_writer.EndSession(session.id, end);
+    m_ops.push_back(op::EndSession{session.id, end});
 
     std::string summary = session.label;
     if (!record.error.empty())
@@ -214,33 +232,35 @@ void Ingestor::FlushSession(Session& session)
 {
     if (session.pendingMessages || session.pendingElided)
     {
-        m_writer.AddSessionTotals(session.id, session.pendingMessages, session.pendingBytes, session.pendingElided);
+        m_ops.push_back(
+            op::SessionTotals{session.id, session.pendingMessages, session.pendingBytes, session.pendingElided});
         session.totalMessages += session.pendingMessages;
         session.totalBytes += session.pendingBytes;
         session.pendingMessages = session.pendingBytes = session.pendingElided = 0;
     }
     if (session.factsDirty)
     {
-        m_writer.UpdateSessionFacts(session.id, session.inspector.Facts());
+        m_ops.push_back(op::SessionFacts{session.id, session.inspector.Facts()});
         session.factsDirty = false;
     }
 }
 
 void Ingestor::Update(int64_t session, const inspector::MessageUpdate& update)
 {
-    auto it = m_pendingIndex.find(update.id);
-    if (it == m_pendingIndex.end())
+    BlockEntry entry;
+    entry.id = update.id;
+    entry.task = update.task;
+    entry.problem = IsProblem(update.state);
+    entry.latencyNs = update.latencyNs.value_or(-1);
+    m_blocks[session].Update(entry);
+
+    auto it = m_inserts.find(update.id);
+    if (it == m_inserts.end())
     {
-        m_writer.UpdateMessage(update);
-        BlockEntry entry;
-        entry.id = update.id;
-        entry.task = update.task;
-        entry.problem = IsProblem(update.state);
-        entry.latencyNs = update.latencyNs.value_or(-1);
-        m_blocks[session].Update(entry);
+        m_ops.push_back(op::UpdateMessage{update});
         return;
     }
-    inspector::InspectedMessage& decoded = m_pendingRows[it->second].decoded;
+    inspector::InspectedMessage& decoded = std::get<op::InsertMessage>(m_ops[it->second]).decoded;
     decoded.state = update.state;
     if (update.pairId)
         decoded.pairId = update.pairId;
@@ -252,33 +272,25 @@ void Ingestor::Update(int64_t session, const inspector::MessageUpdate& update)
         decoded.task = update.task;
 }
 
-void Ingestor::Flush()
+StoreOps Ingestor::TakeBatch()
 {
-    for (PendingRow& pending : m_pendingRows)
-    {
-        pending.row.data = pending.data;
-        m_writer.InsertMessage(pending.row, pending.decoded);
-        const inspector::InspectedMessage& decoded = pending.decoded;
-        BlockEntry entry;
-        entry.id = pending.row.id;
-        entry.command = decoded.envelope.command;
-        entry.event = decoded.envelope.event;
-        entry.task = decoded.task;
-        entry.problem = decoded.envelope.success == false || decoded.envelope.kind == inspector::Kind::Malformed ||
-                        IsProblem(decoded.state);
-        entry.latencyNs = decoded.latencyNs.value_or(-1);
-        m_blocks[pending.row.session].Add(entry);
-    }
-    m_pendingRows.clear();
-    m_pendingIndex.clear();
+    for (auto& [relayId, session] : m_sessions)
+        FlushSession(session);
     for (auto& [session, blocks] : m_blocks)
         for (const BlockSummary* block : blocks.TakeDirty())
-            m_writer.UpsertBlock(session, *block);
+            m_ops.push_back(op::UpsertBlock{session, *block});
     for (int64_t session : m_endedSessions)
         m_blocks.erase(session);
     m_endedSessions.clear();
-    for (auto& [relayId, session] : m_sessions)
-        FlushSession(session);
+    m_inserts.clear();
+    StoreOps batch;
+    batch.swap(m_ops);
+    return batch;
+}
+
+void Ingestor::Flush()
+{
+    m_writer.Apply(TakeBatch());
 }
 
 void Ingestor::FinishAll(int64_t nowNs, const std::string& why)

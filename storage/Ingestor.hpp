@@ -1,9 +1,11 @@
 #pragma once
 // Turns the relay's TapRecords into stored sessions and messages: reassembles chunks into messages, runs the
-// inspector (decode, redact, correlate) and writes rows through TraceWriter. Single-threaded; the Recorder
-// runs it on its own thread, import runs it inside one transaction.
+// inspector (decode, redact, correlate) and produces the batch of store operations that writes them.
+// Single-threaded. The Recorder takes batches (TakeBatch) and writes them on its own writer thread; import,
+// tests and benchmarks write them at once through the TraceWriter given here (Flush).
 
 #include "MessageBlocks.hpp"
+#include "StoreOps.hpp"
 #include "TraceWriter.hpp"
 #include "inspector/SessionInspector.hpp"
 #include "proxy/TapRecord.hpp"
@@ -40,11 +42,13 @@ class Ingestor
   public:
     Ingestor(TraceWriter& writer, IngestOptions options);
 
-    // Apply records in relay order. Throws SQLite::Exception on store errors (the caller decides).
+    // Apply records in relay order.
     void Apply(proxy::TapRecord& record);
     // Sessions the relay never closed (capture stopped first) are ended with an error.
     void FinishAll(int64_t nowNs, const std::string& why);
-    // Push per-session counters and auth facts to the store (call before each commit).
+    // The operations of everything applied since the last batch (with session counters and block summaries).
+    StoreOps TakeBatch();
+    // TakeBatch() written through the TraceWriter, in the caller's transaction. Throws SQLite::Exception.
     void Flush();
 
     const IngestStats& Stats() const { return m_stats; }
@@ -95,21 +99,15 @@ class Ingestor
 
     TraceWriter& m_writer;
     IngestOptions m_options;
-    int64_t m_nextMessageId;                // the writer hands out message ids
+    int64_t m_nextMessageId;                // ids are handed out here, so a failed batch can be retried as is
+    int64_t m_nextSessionId;
     std::map<uint64_t, Session> m_sessions; // live sessions by relay id
     std::map<uint64_t, int64_t> m_storeIds; // relay session id -> store session id (all seen)
 
-    // A decoded message waiting for Flush(), so updates from the same batch are applied in memory.
-    struct PendingRow
-    {
-        MessageRow row;                      // row.data is set from `data` at Flush()
-        std::string data;                    // the bytes to store
-        inspector::InspectedMessage decoded; // decoded fields, updated until written
-    };
-    std::vector<PendingRow> m_pendingRows;              // this batch's messages, in order
-    std::unordered_map<int64_t, size_t> m_pendingIndex; // message id -> index in m_pendingRows
-    std::unordered_map<int64_t, SessionBlocks> m_blocks;  // block summaries of live sessions, by store id
-    std::vector<int64_t> m_endedSessions;                 // sessions whose summaries go after the next Flush()
+    StoreOps m_ops;                                      // the batch being built
+    std::unordered_map<int64_t, size_t> m_inserts;       // message id -> its InsertMessage in m_ops (in-batch updates)
+    std::unordered_map<int64_t, SessionBlocks> m_blocks; // block summaries of live sessions, by store id
+    std::vector<int64_t> m_endedSessions;                // sessions whose summaries go after the next batch
     IngestStats m_stats;
 };
 

@@ -114,6 +114,14 @@ CREATE TABLE message_blocks (
     max_latency_ns INTEGER,          -- largest latency in the block
     PRIMARY KEY (session_id, block)
 ) WITHOUT ROWID;
+
+CREATE TABLE capture_gaps (
+    id           INTEGER PRIMARY KEY,
+    started_ns   INTEGER NOT NULL, -- the store stopped taking writes (first failure)
+    ended_ns     INTEGER NOT NULL, -- it took them again
+    lost_records INTEGER NOT NULL, -- relay records dropped meanwhile (messages whose bytes were elided are flagged)
+    error        TEXT NOT NULL     -- why, e.g. 'database or disk is full'
+);
 )sql";
 
 // Summaries for the messages a version-1 store already holds, built the way the writer builds them.

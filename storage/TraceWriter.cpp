@@ -46,10 +46,23 @@ const char* AuthText(inspector::AuthOutcome outcome)
 }
 } // namespace
 
+size_t PayloadBytes(const StoreOps& ops)
+{
+    size_t bytes = 0;
+    for (const StoreOp& op : ops)
+    {
+        if (auto* insert = std::get_if<op::InsertMessage>(&op))
+            bytes += insert->data.size();
+        else if (auto* chunk = std::get_if<op::AppendChunk>(&op))
+            bytes += chunk->data.size();
+    }
+    return bytes;
+}
+
 TraceWriter::TraceWriter(SQLite::Database& db)
     : m_db(db),
-      m_insertSession(db, "INSERT INTO sessions (started_ns, client, path, upstream, user_agent, source, replay_of) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      m_insertSession(db, "INSERT INTO sessions (id, started_ns, client, path, upstream, user_agent, source, "
+                          "replay_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       m_upstreamResult(db, "UPDATE sessions SET upstream_ok = ?, error = CASE WHEN ? = '' THEN error ELSE ? END "
                            "WHERE id = ?"),
       m_sessionFacts(db, "UPDATE sessions SET client_name = ?, client_version = ?, auth = ? WHERE id = ?"),
@@ -62,8 +75,8 @@ TraceWriter::TraceWriter(SQLite::Database& db)
                           "state, pair_id, latency_ns, malformed, data) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
       m_updateMessage(db, "UPDATE messages SET state = ?, pair_id = coalesce(?, pair_id), "
-                          "latency_ns = coalesce(?, latency_ns) WHERE id = ?"),
-      m_updateMessageTask(db, "UPDATE messages SET task = ? WHERE id = ?"),
+                          "latency_ns = coalesce(?, latency_ns), pipe_id = coalesce(?, pipe_id), "
+                          "task = coalesce(?, task) WHERE id = ?"),
       m_insertChunk(db, "INSERT INTO message_chunks (message_id, idx, data) VALUES (?, ?, ?)"),
       m_upsertBlock(db, "INSERT OR REPLACE INTO message_blocks (session_id, block, first_id, last_id, names, problems, "
                         "max_latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -97,48 +110,72 @@ int64_t TraceWriter::NextMessageId()
     return m_db.execAndGet("SELECT coalesce(max(id), 0) + 1 FROM messages").getInt64();
 }
 
-int64_t TraceWriter::BeginSession(const SessionRow& row)
+int64_t TraceWriter::NextSessionId()
 {
-    m_insertSession.bind(1, row.startedNs);
-    m_insertSession.bind(2, row.client);
-    m_insertSession.bind(3, row.path);
-    m_insertSession.bind(4, row.upstream);
-    m_insertSession.bind(5, row.userAgent);
-    m_insertSession.bind(6, row.source);
-    BindOptional(m_insertSession, 7, row.replayOf);
-    Run(m_insertSession);
-    return m_db.getLastInsertRowid();
+    return m_db.execAndGet("SELECT coalesce(max(id), 0) + 1 FROM sessions").getInt64();
 }
 
-void TraceWriter::SetUpstreamResult(int64_t session, bool ok, std::string_view error)
+void TraceWriter::Apply(const StoreOps& ops)
 {
-    m_upstreamResult.bind(1, ok ? 1 : 0);
-    m_upstreamResult.bind(2, std::string(error));
-    m_upstreamResult.bind(3, std::string(error));
-    m_upstreamResult.bind(4, session);
+    for (const StoreOp& op : ops)
+        std::visit([this](const auto& o) { Write(o); }, op);
+}
+
+void TraceWriter::RecordGap(int64_t startedNs, int64_t endedNs, uint64_t lostRecords, const std::string& error)
+{
+    SQLite::Statement insert(m_db, "INSERT INTO capture_gaps (started_ns, ended_ns, lost_records, error) "
+                                   "VALUES (?, ?, ?, ?)");
+    insert.bind(1, startedNs);
+    insert.bind(2, endedNs);
+    insert.bind(3, static_cast<int64_t>(lostRecords));
+    insert.bind(4, error);
+    insert.exec();
+}
+
+void TraceWriter::Write(const op::BeginSession& op)
+{
+    const SessionRow& row = op.row;
+    m_insertSession.bind(1, op.id);
+    m_insertSession.bind(2, row.startedNs);
+    m_insertSession.bind(3, row.client);
+    m_insertSession.bind(4, row.path);
+    m_insertSession.bind(5, row.upstream);
+    m_insertSession.bind(6, row.userAgent);
+    m_insertSession.bind(7, row.source);
+    BindOptional(m_insertSession, 8, row.replayOf);
+    Run(m_insertSession);
+}
+
+void TraceWriter::Write(const op::UpstreamResult& op)
+{
+    m_upstreamResult.bind(1, op.ok ? 1 : 0);
+    m_upstreamResult.bind(2, op.error);
+    m_upstreamResult.bind(3, op.error);
+    m_upstreamResult.bind(4, op.session);
     Run(m_upstreamResult);
 }
 
-void TraceWriter::UpdateSessionFacts(int64_t session, const inspector::SessionFacts& facts)
+void TraceWriter::Write(const op::SessionFacts& op)
 {
-    m_sessionFacts.bind(1, facts.clientName);
-    m_sessionFacts.bind(2, facts.clientVersion);
-    m_sessionFacts.bind(3, AuthText(facts.auth));
-    m_sessionFacts.bind(4, session);
+    m_sessionFacts.bind(1, op.facts.clientName);
+    m_sessionFacts.bind(2, op.facts.clientVersion);
+    m_sessionFacts.bind(3, AuthText(op.facts.auth));
+    m_sessionFacts.bind(4, op.session);
     Run(m_sessionFacts);
 }
 
-void TraceWriter::AddSessionTotals(int64_t session, uint64_t messages, uint64_t bytes, uint64_t elided)
+void TraceWriter::Write(const op::SessionTotals& op)
 {
-    m_sessionTotals.bind(1, static_cast<int64_t>(messages));
-    m_sessionTotals.bind(2, static_cast<int64_t>(bytes));
-    m_sessionTotals.bind(3, static_cast<int64_t>(elided));
-    m_sessionTotals.bind(4, session);
+    m_sessionTotals.bind(1, static_cast<int64_t>(op.messages));
+    m_sessionTotals.bind(2, static_cast<int64_t>(op.bytes));
+    m_sessionTotals.bind(3, static_cast<int64_t>(op.elided));
+    m_sessionTotals.bind(4, op.session);
     Run(m_sessionTotals);
 }
 
-void TraceWriter::EndSession(int64_t session, const SessionEnd& end)
+void TraceWriter::Write(const op::EndSession& op)
 {
+    const SessionEnd& end = op.end;
     m_endSession.bind(1, end.endedNs);
     if (end.closeCode)
         m_endSession.bind(2, static_cast<int>(end.closeCode));
@@ -148,12 +185,14 @@ void TraceWriter::EndSession(int64_t session, const SessionEnd& end)
     m_endSession.bind(4, end.closedBy);
     m_endSession.bind(5, end.error);
     m_endSession.bind(6, end.error);
-    m_endSession.bind(7, session);
+    m_endSession.bind(7, op.session);
     Run(m_endSession);
 }
 
-void TraceWriter::InsertMessage(const MessageRow& row, const inspector::InspectedMessage& decoded)
+void TraceWriter::Write(const op::InsertMessage& op)
 {
+    const MessageRow& row = op.row;
+    const inspector::InspectedMessage& decoded = op.decoded;
     const inspector::Envelope& e = decoded.envelope;
     SQLite::Statement& s = m_insertMessage;
     s.bind(1, row.id);
@@ -184,37 +223,35 @@ void TraceWriter::InsertMessage(const MessageRow& row, const inspector::Inspecte
     BindOptional(s, 22, decoded.pairId);
     BindOptional(s, 23, decoded.latencyNs);
     BindText(s, 24, e.malformedReason);
-    s.bindNoCopy(25, row.data.data() ? row.data.data() : "", static_cast<int>(row.data.size())); // empty blob, not NULL
+    s.bindNoCopy(25, op.data.data(), static_cast<int>(op.data.size())); // a blob, empty rather than NULL
     Run(s);
 }
 
-void TraceWriter::UpdateMessage(const inspector::MessageUpdate& update)
+void TraceWriter::Write(const op::UpdateMessage& op)
 {
+    const inspector::MessageUpdate& update = op.update;
     m_updateMessage.bind(1, static_cast<int>(update.state));
     BindOptional(m_updateMessage, 2, update.pairId);
     BindOptional(m_updateMessage, 3, update.latencyNs);
-    m_updateMessage.bind(4, update.id);
+    BindOptional(m_updateMessage, 4, update.pipeId);
+    BindText(m_updateMessage, 5, update.task);
+    m_updateMessage.bind(6, update.id);
     Run(m_updateMessage);
-    if (!update.task.empty())
-    {
-        m_updateMessageTask.bind(1, update.task);
-        m_updateMessageTask.bind(2, update.id);
-        Run(m_updateMessageTask);
-    }
 }
 
-void TraceWriter::AppendChunk(int64_t messageId, int index, std::string_view data)
+void TraceWriter::Write(const op::AppendChunk& op)
 {
-    m_insertChunk.bind(1, messageId);
-    m_insertChunk.bind(2, index);
-    m_insertChunk.bindNoCopy(3, data.data(), static_cast<int>(data.size()));
+    m_insertChunk.bind(1, op.message);
+    m_insertChunk.bind(2, op.index);
+    m_insertChunk.bindNoCopy(3, op.data.data(), static_cast<int>(op.data.size()));
     Run(m_insertChunk);
 }
 
-void TraceWriter::UpsertBlock(int64_t session, const BlockSummary& block)
+void TraceWriter::Write(const op::UpsertBlock& op)
 {
+    const BlockSummary& block = op.block;
     std::string names = block.NamesColumn();
-    m_upsertBlock.bind(1, session);
+    m_upsertBlock.bind(1, op.session);
     m_upsertBlock.bind(2, block.block);
     m_upsertBlock.bind(3, block.firstId);
     m_upsertBlock.bind(4, block.lastId);

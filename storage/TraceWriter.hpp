@@ -2,8 +2,7 @@
 // The only code that writes rows: prepared statements over the single read-write connection.
 // Callers group calls in transactions (Begin/Commit); nothing here is thread-safe.
 
-#include "MessageBlocks.hpp"
-#include "inspector/SessionInspector.hpp"
+#include "StoreOps.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -26,39 +25,8 @@ enum : uint32_t
 };
 } // namespace MessageFlag
 
-struct SessionRow
-{
-    int64_t startedNs = 0;
-    std::string client;
-    std::string path;
-    std::string upstream;
-    std::string userAgent;
-    std::string source = "proxy"; // 'proxy', 'import', 'replay'
-    std::optional<int64_t> replayOf;
-};
 
-struct MessageRow
-{
-    int64_t id = 0;
-    int64_t session = 0;
-    inspector::Direction dir = inspector::Direction::ClientToServer;
-    inspector::Opcode opcode = inspector::Opcode::Text;
-    uint64_t size = 0;
-    int64_t tsNs = 0;
-    int64_t durNs = 0;
-    uint32_t fragments = 1;
-    uint32_t flags = 0;
-    std::string_view data; // bytes to store (already redacted)
-};
 
-struct SessionEnd
-{
-    int64_t endedNs = 0;
-    uint16_t closeCode = 0;
-    std::string closeReason;
-    std::string closedBy;
-    std::string error;
-};
 
 class TraceWriter
 {
@@ -69,20 +37,26 @@ class TraceWriter
     void Commit();
     void Rollback();
 
-    int64_t NextMessageId(); // one past the largest id in the store (the writer hands out ids itself)
+    // One past the largest ids in the store: the Ingestor hands out ids itself.
+    int64_t NextMessageId();
+    int64_t NextSessionId();
 
-    int64_t BeginSession(const SessionRow& row);
-    void SetUpstreamResult(int64_t session, bool ok, std::string_view error);
-    void UpdateSessionFacts(int64_t session, const inspector::SessionFacts& facts);
-    void AddSessionTotals(int64_t session, uint64_t messages, uint64_t bytes, uint64_t elided);
-    void EndSession(int64_t session, const SessionEnd& end);
-
-    void InsertMessage(const MessageRow& row, const inspector::InspectedMessage& decoded);
-    void UpdateMessage(const inspector::MessageUpdate& update);
-    void AppendChunk(int64_t messageId, int index, std::string_view data);
-    void UpsertBlock(int64_t session, const BlockSummary& block);
+    // Apply a batch of operations (inside the caller's transaction).
+    void Apply(const StoreOps& ops);
+    // Record that capture lost records between two times (store errors such as a full disk).
+    void RecordGap(int64_t startedNs, int64_t endedNs, uint64_t lostRecords, const std::string& error);
 
   private:
+    void Write(const op::BeginSession& op);
+    void Write(const op::UpstreamResult& op);
+    void Write(const op::InsertMessage& op);
+    void Write(const op::UpdateMessage& op);
+    void Write(const op::AppendChunk& op);
+    void Write(const op::SessionTotals& op);
+    void Write(const op::SessionFacts& op);
+    void Write(const op::EndSession& op);
+    void Write(const op::UpsertBlock& op);
+
     SQLite::Database& m_db;
     SQLite::Statement m_insertSession;
     SQLite::Statement m_upstreamResult;
@@ -91,7 +65,6 @@ class TraceWriter
     SQLite::Statement m_endSession;
     SQLite::Statement m_insertMessage;
     SQLite::Statement m_updateMessage;
-    SQLite::Statement m_updateMessageTask;
     SQLite::Statement m_insertChunk;
     SQLite::Statement m_upsertBlock;
     bool m_inTransaction = false; // Begin() ran without Commit()/Rollback()

@@ -3,6 +3,7 @@
 
 #include "bench/SyntheticTraffic.hpp"
 #include "storage/Ingestor.hpp"
+#include "storage/Retention.hpp"
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
 #include "support/TestProcess.hpp"
@@ -30,7 +31,7 @@ std::string CopyFixture(const test::TempDir& dir, const std::string& name)
 }
 
 // A store with `messages` synthetic messages in one session, written the way the recorder writes.
-void WriteSynthetic(const std::string& path, size_t messages, size_t batch = 1000)
+void WriteSynthetic(const std::string& path, size_t messages, size_t batch = 1000, bool close = true)
 {
     SQLite::Database db = storage::OpenForWriting(path);
     storage::TraceWriter writer(db);
@@ -47,6 +48,8 @@ void WriteSynthetic(const std::string& path, size_t messages, size_t batch = 100
         writer.Commit();
         records.clear();
     }
+    if (!close)
+        return;
     records.push_back(traffic.Close());
     writer.Begin();
     ingestor.Apply(records.back());
@@ -322,4 +325,48 @@ TEST(Store, KillNineDuringHeavyTrafficLosesAtMostTheLastBatch)
     EXPECT_LE(stored, echoed);
     storage::TraceReader reader(path); // and dapscope opens it again
     EXPECT_EQ(reader.Sessions().size(), 1u);
+}
+
+TEST(Store, SizeLimitRemovesTheOldestEndedSessionsAndNeverALiveOne)
+{
+    test::TempDir dir;
+    std::string path = dir.File("traces.db");
+    for (int i = 0; i < 3; ++i)
+        WriteSynthetic(path, 20000);
+    WriteSynthetic(path, 20000, 1000, false); // session 4 is still live
+    SQLite::Database db = storage::OpenForWriting(path);
+    int64_t full = storage::UsedBytes(db);
+
+    storage::PruneResult pruned = storage::EnforceSizeLimit(db, full * 6 / 10);
+    EXPECT_EQ(pruned.sessions, 2);
+    EXPECT_EQ(pruned.messages, 40000);
+    EXPECT_LE(storage::UsedBytes(db), full * 6 / 10);
+    std::vector<int64_t> left;
+    SQLite::Statement q(db, "SELECT id FROM sessions ORDER BY id");
+    while (q.executeStep())
+        left.push_back(q.getColumn(0).getInt64());
+    EXPECT_EQ(left, (std::vector<int64_t>{3, 4}));
+
+    pruned = storage::EnforceSizeLimit(db, 1); // impossible: only the live session may stay
+    EXPECT_EQ(pruned.sessions, 1);
+    EXPECT_EQ(db.execAndGet("SELECT group_concat(id) FROM sessions").getString(), "4");
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM messages WHERE session_id != 4").getInt(), 0);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM message_blocks WHERE session_id != 4").getInt(), 0);
+}
+
+TEST(Store, PruneCommandRefusesLiveSessionsAndRemovesEndedOnes)
+{
+    test::TempDir dir;
+    std::string path = dir.File("traces.db");
+    WriteSynthetic(path, 3000);
+    WriteSynthetic(path, 3000, 1000, false);
+    test::TestProcess live({test::BinPath("dapscope"), "prune", "--session", "2", "--db", path});
+    EXPECT_EQ(live.Wait(30s), 2);
+    test::TestProcess ended({test::BinPath("dapscope"), "prune", "--session", "1", "--db", path});
+    EXPECT_TRUE(ended.WaitForLine("removed 1 session(s), 3000 message(s)", 30s)) << ended.Output();
+    EXPECT_EQ(ended.Wait(30s), 0);
+    storage::TraceReader reader(path);
+    auto sessions = reader.Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].id, 2);
 }

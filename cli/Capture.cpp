@@ -9,7 +9,7 @@ Capture::Capture(CaptureOptions options) : m_queue(options.captureBufferBytes)
     ingest.redaction = options.redaction;
     ingest.log = options.log;
     m_recorder = std::make_unique<storage::Recorder>(options.storePath, m_queue, std::move(ingest));
-    m_loop = std::make_unique<net::EventLoop>("dapscope-relay");
+    m_loop = std::make_unique<net::EventLoop>("dapscope-relay", options.upstreamTimeoutSecs);
     m_relay = std::make_unique<proxy::Relay>(*m_loop, options.relay, m_queue);
 }
 

@@ -21,6 +21,7 @@ struct CaptureOptions
     proxy::RelayOptions relay;
     inspector::RedactionPolicy redaction;
     size_t captureBufferBytes = 8u << 20;        // TapQueue budget before payloads are elided
+    unsigned upstreamTimeoutSecs = 10;           // connect + handshake limit for the upstream
     std::function<void(const std::string&)> log; // per-session lines (recorder thread)
 };
 

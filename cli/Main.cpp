@@ -2,10 +2,13 @@
 
 #include "Commands.hpp"
 
+#include <csignal>
 #include <cstdio>
 
 int main(int argc, char** argv)
 {
+    // Past a file-size limit, writes must fail (the store reports it and capture pauses) instead of killing us.
+    std::signal(SIGXFSZ, SIG_IGN);
     using namespace dapscope::cli;
     CLI::App app{"dapscope: a protocol traffic debugger for the RocketRide engine.\n"
                  "Point an SDK at `dapscope proxy` instead of the engine, then look at what was said with "

@@ -30,6 +30,10 @@ struct ProxyArgs
     std::vector<std::string> redact;
     bool noRedact = false;
     bool quiet = false;
+    std::string accessToken;
+    std::string tlsCert;
+    std::string tlsKey;
+    unsigned upstreamTimeout = 10;
 };
 
 std::string DefaultUpstream()
@@ -47,6 +51,8 @@ int RunProxy(const ProxyArgs& args)
     auto listen = net::ParseListenAddress(args.listen, &error);
     if (!listen)
         return Fail("--listen: " + error);
+    if (args.tlsCert.empty() != args.tlsKey.empty())
+        return Fail("--tls-cert and --tls-key go together");
     for (const std::string& rule : args.redact)
         if (auto problem = inspector::ValidateRedactionRule(rule))
             return Fail("--redact " + rule + ": " + *problem);
@@ -67,6 +73,10 @@ int RunProxy(const ProxyArgs& args)
     options.relay.insecure = args.insecure;
     options.relay.subprotocols = args.subprotocols;
     options.relay.limits.maxCaptureBytes = args.maxCaptureBytes;
+    options.relay.accessToken = args.accessToken;
+    options.relay.tlsCert = args.tlsCert;
+    options.relay.tlsKey = args.tlsKey;
+    options.upstreamTimeoutSecs = args.upstreamTimeout;
     options.captureBufferBytes = args.captureBuffer;
     options.redaction.enabled = !args.noRedact;
     options.redaction.userRules = args.redact;
@@ -89,18 +99,20 @@ int RunProxy(const ProxyArgs& args)
 
     std::string upstreamText = upstream->ToString();
     capture->Recorder().SetSizeLimit(args.maxDbSizeMb * 1000000);
-    std::printf("dapscope proxy: listening on ws://%s:%d (any path), relaying to %s\n", listen->first.c_str(),
+    const char* scheme = args.tlsCert.empty() ? "ws" : "wss";
+    std::printf("dapscope proxy: listening on %s://%s:%d (any path), relaying to %s\n", scheme, listen->first.c_str(),
                 capture->Port(), upstreamText.c_str());
     std::printf("dapscope proxy: capturing to %s (redaction %s)\n", args.db.c_str(),
                 args.noRedact ? "OFF: secrets are stored as sent" : "on");
     if (!net::IsLoopbackHost(listen->first))
         std::printf("dapscope proxy: WARNING: listening on %s, reachable from the network; captured traffic may "
-                    "contain API keys and other secrets\n",
-                    listen->first.c_str());
+                    "contain API keys and other secrets%s\n",
+                    listen->first.c_str(), args.accessToken.empty() ? " (consider --access-token)" : "");
     if (args.insecure && upstream->tls)
         std::printf("dapscope proxy: WARNING: --insecure: the upstream certificate is not verified\n");
-    std::printf("dapscope proxy: point your SDK at http://%s:%d (e.g. ROCKETRIDE_URI=http://%s:%d); Ctrl-C stops\n",
-                listen->first.c_str(), capture->Port(), listen->first.c_str(), capture->Port());
+    const char* sdkScheme = args.tlsCert.empty() ? "http" : "https";
+    std::printf("dapscope proxy: point your SDK at %s://%s:%d (e.g. ROCKETRIDE_URI=%s://%s:%d); Ctrl-C stops\n",
+                sdkScheme, listen->first.c_str(), capture->Port(), sdkScheme, listen->first.c_str(), capture->Port());
     std::fflush(stdout);
 
     int signal = 0;
@@ -162,6 +174,17 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                         "'$.arguments.pipeline.config.key' or '$..password'");
     command->add_flag("--no-redact", args->noRedact, "Store secrets (API keys, tokens) as sent");
     command->add_flag("-q,--quiet", args->quiet, "Do not print a line per session");
+    command->add_option("--access-token", args->accessToken,
+                        "Refuse clients that do not present this token (X-Dapscope-Token header or "
+                        "?dapscope_token= query argument, never forwarded upstream)");
+    command->add_option("--tls-cert", args->tlsCert, "PEM certificate: clients connect with wss://")
+        ->check(CLI::ExistingFile);
+    command->add_option("--tls-key", args->tlsKey, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+    command
+        ->add_option("--upstream-timeout", args->upstreamTimeout,
+                     "Seconds to wait for the upstream to connect and answer the handshake")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 600));
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

@@ -54,7 +54,7 @@ const lws_protocols kLoopProtocols[] = {
 };
 } // namespace
 
-EventLoop::EventLoop(std::string name) : m_name(std::move(name))
+EventLoop::EventLoop(std::string name, unsigned timeoutSecs) : m_name(std::move(name))
 {
     InitLwsLogging();
     lws_context_creation_info info;
@@ -64,8 +64,8 @@ EventLoop::EventLoop(std::string name) : m_name(std::move(name))
     info.user = this;
     info.pt_serv_buf_size = 64 * 1024; // bigger reads: fewer callbacks per MiB relayed
     info.fd_limit_per_thread = RaiseFdLimit();
-    info.timeout_secs = 20;
-    info.connect_timeout_secs = 10;
+    info.timeout_secs = timeoutSecs;
+    info.connect_timeout_secs = timeoutSecs;
     m_context = lws_create_context(&info);
     if (!m_context)
         throw std::runtime_error("cannot create the libwebsockets context");

@@ -24,7 +24,8 @@ namespace dapscope::net
 class EventLoop
 {
   public:
-    explicit EventLoop(std::string name = "dapscope");
+    // timeoutSecs bounds connects and handshakes (e.g. an upstream that accepts TCP but never answers).
+    explicit EventLoop(std::string name = "dapscope", unsigned timeoutSecs = 10);
     ~EventLoop(); // stops the service thread and destroys the context on it
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;

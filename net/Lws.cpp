@@ -84,18 +84,43 @@ std::string CopyHeader(lws* wsi, int token)
     return value;
 }
 
-std::string CopyRequestUri(lws* wsi)
+std::string CopyCustomHeader(lws* wsi, const char* nameWithColon)
+{
+    int nameLen = static_cast<int>(std::strlen(nameWithColon));
+    int len = lws_hdr_custom_length(wsi, nameWithColon, nameLen);
+    if (len <= 0)
+        return {};
+    std::string value(static_cast<size_t>(len) + 1, '\0');
+    int n = lws_hdr_custom_copy(wsi, value.data(), len + 1, nameWithColon, nameLen);
+    value.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return value;
+}
+
+std::string CopyRequestUri(lws* wsi, const std::string& dropArg)
 {
     std::string uri = Reencode(CopyHeader(wsi, WSI_TOKEN_GET_URI), true);
     if (uri.empty())
         uri = "/";
     char arg[4096];
+    bool first = true;
     for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; ++i)
     {
-        uri += i == 0 ? '?' : '&';
-        uri += Reencode(arg, true);
+        std::string_view text(arg);
+        if (!dropArg.empty() && text.substr(0, text.find('=')) == dropArg)
+            continue;
+        uri += first ? '?' : '&';
+        uri += Reencode(text, true);
+        first = false;
     }
     return uri;
+}
+
+std::string QueryArgument(lws* wsi, const std::string& name)
+{
+    char buffer[1024];
+    std::string prefix = name + "=";
+    const char* value = lws_get_urlarg_by_name(wsi, prefix.c_str(), buffer, sizeof buffer);
+    return value ? std::string(value) : std::string();
 }
 
 std::string PeerAddress(lws* wsi)

@@ -18,8 +18,15 @@ unsigned RaiseFdLimit();
 // Copy a request header known to lws (WSI_TOKEN_*) or "" if absent. Valid until ESTABLISHED only.
 std::string CopyHeader(lws* wsi, int token);
 
-// The request path with its query string, as the client sent it (e.g. "/task/service?x=1").
-std::string CopyRequestUri(lws* wsi);
+// Copy a header lws has no token for, by lower-case name with the colon, e.g. "x-dapscope-token:".
+std::string CopyCustomHeader(lws* wsi, const char* nameWithColon);
+
+// The request path with its query string, as the client sent it (e.g. "/task/service?x=1"), without the
+// query argument named `dropArg` if given (e.g. "dapscope_token").
+std::string CopyRequestUri(lws* wsi, const std::string& dropArg = {});
+
+// Value of the query argument `name` ("" if absent).
+std::string QueryArgument(lws* wsi, const std::string& name);
 
 // "ip:port" of the peer.
 std::string PeerAddress(lws* wsi);

@@ -103,11 +103,17 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     info.protocols = m_protocols;
     info.user = this;
     info.vhost_name = "dapscope-relay";
-    if (m_options.upstream.tls)
+    if (m_options.upstream.tls || !m_options.tlsCert.empty())
     {
-        info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; // client TLS (loads the system CAs)
+        info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; // TLS (the client side loads the system CAs)
         if (!m_options.caFile.empty())
             info.client_ssl_ca_filepath = m_options.caFile.c_str();
+    }
+    if (!m_options.tlsCert.empty())
+    {
+        info.ssl_cert_filepath = m_options.tlsCert.c_str();
+        info.ssl_private_key_filepath = m_options.tlsKey.c_str();
+        info.alpn = "http/1.1"; // WebSocket over HTTP/1.1 only, never h2
     }
     m_vhost = m_loop.CreateVhost(info);
     if (!m_vhost)
@@ -178,7 +184,7 @@ void Relay::Accept(lws* wsi, void* user)
 
     // lws drops the headers after this callback: copy what goes upstream now.
     std::string peer = net::PeerAddress(wsi);
-    session.path = net::CopyRequestUri(wsi);
+    session.path = net::CopyRequestUri(wsi, "dapscope_token"); // the proxy's own token never goes upstream
     session.origin = net::CopyHeader(wsi, WSI_TOKEN_ORIGIN);
     session.subprotocol = net::CopyHeader(wsi, WSI_TOKEN_PROTOCOL);
     session.authorization = net::CopyHeader(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
@@ -290,6 +296,18 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     auto lwsReason = static_cast<lws_callback_reasons>(reason);
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
         return m_stopping ? 1 : 0;
+    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION && !m_options.accessToken.empty())
+    {
+        std::string presented = net::CopyCustomHeader(wsi, "x-dapscope-token:");
+        if (presented.empty())
+            presented = net::QueryArgument(wsi, "dapscope_token");
+        if (presented == m_options.accessToken)
+            return 0;
+        lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED,
+                               "dapscope proxy: this proxy needs its access token (X-Dapscope-Token header or "
+                               "dapscope_token query argument)");
+        return 1;
+    }
     if (reason == LWS_CALLBACK_HTTP)
     {
         // Not a WebSocket upgrade: the engine's SDK socket is all we relay.
@@ -364,6 +382,21 @@ int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         core.PeerClosing(side, std::string_view(static_cast<const char*>(in), in ? len : 0), net::WallNs());
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        // The last word on any wsi. An upstream that timed out during its handshake gets no CONNECTION_ERROR
+        // or CLIENT_CLOSED in lws 4.1, only this: make sure the session hears that the side is gone.
+        if (session->wsi[index] != wsi)
+            return 0;
+        session->wsi[index] = nullptr;
+        if (side == Side::Client)
+            static_cast<RelayPss*>(user)->session = nullptr;
+        else
+            lws_set_opaque_user_data(wsi, nullptr);
+        if (side == Side::Upstream && core.UpstreamConnecting())
+            core.UpstreamFailed(net::WallNs(), "did not answer the WebSocket handshake in time");
+        else
+            core.Gone(side, net::WallNs());
         break;
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_CLIENT_CLOSED:

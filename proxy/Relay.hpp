@@ -31,6 +31,9 @@ struct RelayOptions
     std::string caFile;                    // extra CA for a wss upstream
     bool insecure = false;                 // skip upstream certificate checks
     std::vector<std::string> subprotocols; // Sec-WebSocket-Protocol values clients may ask for
+    std::string accessToken;               // clients must present it (X-Dapscope-Token header or ?dapscope_token=)
+    std::string tlsCert;                   // PEM certificate and key: clients connect with wss://
+    std::string tlsKey;
     RelayLimits limits;
 };
 

@@ -1,9 +1,12 @@
 #include "TestProcess.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +23,7 @@ extern char** environ;
 namespace dapscope::test
 {
 
-TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string> env)
+TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string> env, bool mergeStderr)
 {
     int pipeFds[2];
     if (pipe2(pipeFds, O_CLOEXEC) != 0)
@@ -28,6 +31,8 @@ TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string>
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+    if (mergeStderr)
+        posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
     std::vector<char*> args;
     for (auto& a : argv)
         args.push_back(a.data());
@@ -173,10 +178,45 @@ std::string BinPath(const std::string& name)
     return std::string(DAPSCOPE_BIN) + "/" + name;
 }
 
+std::string RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    {
+        close(fd);
+        return {};
+    }
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string answer;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline)
+    {
+        pollfd pfd{fd, POLLIN, 0};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        char chunk[4096];
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            break;
+        answer.append(chunk, static_cast<size_t>(n));
+    }
+    close(fd);
+    return answer;
+}
+
+bool Shell(const std::string& command)
+{
+    return std::system(command.c_str()) == 0;
+}
+
 int PortFromLine(const std::string& line)
 {
     std::smatch match;
-    static const std::regex pattern(R"(listening on ws://[^ ]*:(\d+))");
+    static const std::regex pattern(R"(listening on wss?://[^ ]*:(\d+))");
     return std::regex_search(line, match, pattern) ? std::atoi(match[1].str().c_str()) : 0;
 }
 

@@ -14,7 +14,8 @@ class TestProcess
 {
   public:
     // argv[0] is a path; extra environment entries "NAME=value" are added to the inherited environment.
-    explicit TestProcess(std::vector<std::string> argv, std::vector<std::string> env = {});
+    // With mergeStderr, the process's stderr goes to the same pipe as its stdout (for tests of its messages).
+    explicit TestProcess(std::vector<std::string> argv, std::vector<std::string> env = {}, bool mergeStderr = false);
     ~TestProcess(); // kills the process if it still runs
 
     // Next line of stdout (without '\n'), or nullopt on timeout / end of output.
@@ -58,5 +59,12 @@ std::string BinPath(const std::string& name);
 
 // Port from a "listening on ws://host:PORT" line; 0 if absent.
 int PortFromLine(const std::string& line);
+
+// Connect to 127.0.0.1:port, send `request` as is, and return what the server answers within the timeout
+// (until it closes or goes quiet). For hostile-input tests.
+std::string RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout);
+
+// Run a shell command; true when it exits 0.
+bool Shell(const std::string& command);
 
 } // namespace dapscope::test

@@ -3,7 +3,7 @@
 namespace dapscope::test
 {
 
-EchoUpstream::EchoUpstream()
+EchoUpstream::EchoUpstream(net::WsServerOptions options)
 {
     net::WsHandlers handlers;
     handlers.onOpen = [this](net::WsConnection& connection)
@@ -28,7 +28,7 @@ EchoUpstream::EchoUpstream()
         m_closes.push_back(info);
         m_changed.notify_all();
     };
-    m_server = std::make_unique<net::WsServer>(m_loop, net::WsServerOptions{}, std::move(handlers));
+    m_server = std::make_unique<net::WsServer>(m_loop, std::move(options), std::move(handlers));
 }
 
 std::vector<EchoUpstream::Handshake> EchoUpstream::Handshakes()

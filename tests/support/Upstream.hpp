@@ -19,7 +19,7 @@ namespace dapscope::test
 class EchoUpstream
 {
   public:
-    EchoUpstream();
+    explicit EchoUpstream(net::WsServerOptions options = {});
     int Port() const { return m_server->Port(); }
 
     // Handshakes seen so far: path and headers of each accepted connection, in order.

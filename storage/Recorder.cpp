@@ -4,6 +4,8 @@
 #include "Store.hpp"
 #include "net/Clock.hpp"
 
+#include <malloc.h>
+
 #include <cstdio>
 
 namespace dapscope::storage
@@ -93,7 +95,12 @@ void Recorder::WriteLoop()
         Batch batch;
         {
             std::unique_lock lock(m_mutex);
-            m_changed.wait(lock, [&] { return !m_batches.empty() || m_decodeDone; });
+            if (!m_changed.wait_for(lock, std::chrono::seconds(5), [&] { return !m_batches.empty() || m_decodeDone; }))
+            {
+                lock.unlock();
+                ReturnFreeMemory(); // idle: a good moment
+                continue;
+            }
             if (m_batches.empty())
                 return;
             batch = std::move(m_batches.front());
@@ -104,6 +111,7 @@ void Recorder::WriteLoop()
         // Capture memory is bounded by the TapQueue budget until the bytes are in the store.
         m_queue.Release(batch.tapBytes);
         EnforceSizeLimit();
+        ReturnFreeMemory();
     }
 }
 
@@ -167,8 +175,9 @@ void Recorder::Write(Batch& batch)
         {
             m_writer.Rollback();
         }
-        std::fprintf(stderr, "dapscope: store %s writable again: capture resumed (%llu record(s) dropped or elided "
-                             "meanwhile)\n",
+        std::fprintf(stderr,
+                     "dapscope: store %s writable again: capture resumed (%llu record(s) dropped or elided "
+                     "meanwhile)\n",
                      m_path.c_str(), static_cast<unsigned long long>(lost));
     }
     std::lock_guard lock(m_mutex);
@@ -183,6 +192,17 @@ void Recorder::Write(Batch& batch)
     m_stats.gaps += gapStart ? 1 : 0;
     m_committed += batch.records;
     m_changed.notify_all();
+}
+
+void Recorder::ReturnFreeMemory()
+{
+    // glibc keeps freed memory in its per-thread arenas; after bursts of sessions or large messages that can
+    // be tens of MiB. Hand it back now and then, from this thread, never from the relay's.
+    auto now = std::chrono::steady_clock::now();
+    if (now - m_lastTrim < std::chrono::seconds(5))
+        return;
+    m_lastTrim = now;
+    malloc_trim(0);
 }
 
 void Recorder::EnforceSizeLimit()

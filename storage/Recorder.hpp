@@ -35,7 +35,7 @@ struct RecorderStats
 
 class Recorder
 {
-public:
+  public:
     // Opens (creating/migrating) the store; throws StoreError. Starts the threads.
     Recorder(const std::string& storePath, proxy::TapQueue& queue, IngestOptions options);
     ~Recorder(); // Stop()
@@ -53,7 +53,7 @@ public:
     // Keep the store under this many bytes by pruning the oldest ended sessions (0 = no limit).
     void SetSizeLimit(int64_t bytes) { m_sizeLimit = bytes; }
 
-private:
+  private:
     static constexpr size_t kBatchBytes = 4u << 20; // payload bytes per batch (SQLite keeps a transaction's pages)
     static constexpr size_t kMaxWaitingBatches = 4; // then the decode thread waits and the TapQueue absorbs
 
@@ -69,23 +69,25 @@ private:
     void HandOff(uint64_t records, size_t tapBytes);
     void Write(Batch& batch);
     void EnforceSizeLimit();
+    void ReturnFreeMemory();
 
     std::string m_path;
     proxy::TapQueue& m_queue;
-    SQLite::Database m_db;  // the only read-write connection (write thread only, after construction)
-    TraceWriter m_writer;   // its statements (write thread only)
-    Ingestor m_ingestor;    // decode thread only (StoreSession() reads it under m_ingestMutex)
+    SQLite::Database m_db; // the only read-write connection (write thread only, after construction)
+    TraceWriter m_writer;  // its statements (write thread only)
+    Ingestor m_ingestor;   // decode thread only (StoreSession() reads it under m_ingestMutex)
     std::mutex m_ingestMutex;
 
-    std::mutex m_mutex;                   // guards everything below it
-    std::condition_variable m_changed;    // batches queued or taken, progress, stop
-    std::deque<Batch> m_batches;          // waiting for the write thread
-    bool m_decodeDone = false;            // no more batches will come
+    std::mutex m_mutex;                // guards everything below it
+    std::condition_variable m_changed; // batches queued or taken, progress, stop
+    std::deque<Batch> m_batches;       // waiting for the write thread
+    bool m_decodeDone = false;         // no more batches will come
     RecorderStats m_stats;
-    uint64_t m_committed = 0;             // records whose batch is committed (or given up)
+    uint64_t m_committed = 0; // records whose batch is committed (or given up)
 
-    std::atomic<int64_t> m_sizeLimit{0};  // --max-db-size in bytes, 0 = none
+    std::atomic<int64_t> m_sizeLimit{0};                   // --max-db-size in bytes, 0 = none
     std::chrono::steady_clock::time_point m_lastSizeCheck; // the limit is checked every few seconds
+    std::chrono::steady_clock::time_point m_lastTrim;      // free memory is given back every few seconds
     std::atomic<bool> m_stopping{false};
     std::thread m_decodeThread;
     std::thread m_writeThread;

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -25,6 +26,15 @@ namespace dapscope::test
 
 TestProcess::TestProcess(std::vector<std::string> argv, std::vector<std::string> env, bool mergeStderr)
 {
+    // DAPSCOPE_TEST_WRAP="valgrind --leak-check=full" runs every spawned program under a tool (debugging aid).
+    if (const char* wrap = std::getenv("DAPSCOPE_TEST_WRAP"); wrap && *wrap)
+    {
+        std::vector<std::string> prefix;
+        std::istringstream words(wrap);
+        for (std::string word; words >> word;)
+            prefix.push_back(word);
+        argv.insert(argv.begin(), prefix.begin(), prefix.end());
+    }
     int pipeFds[2];
     if (pipe2(pipeFds, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");

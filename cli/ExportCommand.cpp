@@ -1,10 +1,70 @@
-// `dapscope export`: not written yet.
+// `dapscope export SESSION... --format har|jsonl [-o FILE]`: sessions as files other tools read (see
+// storage/Export.hpp for the formats).
 
 #include "Commands.hpp"
+#include "Format.hpp"
+#include "storage/Export.hpp"
+
+#include <memory>
+
+namespace dapscope::storage
+{
+// Exports carry the keys of `show --json`; the shapes are the CLI's, so this overload lives with the CLI.
+void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, ExportFormat format,
+                    const std::string& path, const ProgressFn& progress)
+{
+    ExportSessions(reader, sessions, ExportSpec{format, cli::SessionJson, cli::MessageJson, progress}, path);
+}
+} // namespace dapscope::storage
 
 namespace dapscope::cli
 {
 
-void AddExportCommand(CLI::App&, CommandAction&) {}
+namespace
+{
+struct ExportArgs
+{
+    std::string db;
+    std::vector<int64_t> sessions;
+    std::string format; // "" = from the output file's extension
+    std::string output = "-";
+};
+
+int RunExport(const ExportArgs& args)
+{
+    std::string format = args.format;
+    if (format.empty() && args.output.ends_with(".har"))
+        format = "har";
+    else if (format.empty() && (args.output.ends_with(".jsonl") || args.output.ends_with(".ndjson")))
+        format = "jsonl";
+    auto parsed = storage::ParseExportFormat(format);
+    if (!parsed)
+        return Fail("--format har or --format jsonl is needed (or an -o file ending in .har or .jsonl)");
+    try
+    {
+        storage::TraceReader reader(args.db);
+        std::string label = "exporting " + std::to_string(args.sessions.size()) + " session(s)";
+        storage::ExportSessions(reader, args.sessions, *parsed, args.output, storage::TerminalProgress(label));
+        return kExitOk;
+    }
+    catch (const std::exception& e)
+    {
+        return FailStore(args.db, e);
+    }
+}
+} // namespace
+
+void AddExportCommand(CLI::App& app, CommandAction& run)
+{
+    auto args = std::make_shared<ExportArgs>();
+    CLI::App* command = app.add_subcommand(
+        "export", "Write sessions as HAR (Chrome DevTools, HAR viewers) or JSONL (jq, scripts); secrets stay redacted");
+    command->add_option("SESSION", args->sessions, "Session ids (see dapscope sessions)")->required();
+    command->add_option("--format", args->format, "har or jsonl (default: from the -o file's extension)")
+        ->check(CLI::IsMember({"har", "jsonl"}));
+    command->add_option("-o,--output", args->output, "Output file, created mode 0600 (default: stdout)");
+    AddDbOption(*command, args->db);
+    command->callback([&run, args] { run = [args] { return RunExport(*args); }; });
+}
 
 } // namespace dapscope::cli

@@ -30,5 +30,7 @@ struct ImportResult
 // Import `file` into the store at `storePath` (created if missing). Redaction applies as for a capture.
 ImportResult ImportFile(const std::string& storePath, const std::string& file,
                         const inspector::RedactionPolicy& redaction = {}, const ProgressFn& progress = {});
+// The formats, their detection and the limits (256 MiB per file, kMaxImportBytes) are described in
+// ImportParse.hpp; the whole file is parsed and checked before the store is opened.
 
 } // namespace dapscope::storage

@@ -1,0 +1,36 @@
+#pragma once
+// How export files carry payloads and times, shared by the exporters and the import parser: base64 for bytes
+// that are not UTF-8 text, epoch seconds with microsecond precision, ISO 8601 times. Pure functions.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dapscope::storage
+{
+
+// Files larger than this are refused by import (they are parsed whole in memory before anything is written).
+constexpr size_t kMaxImportBytes = size_t(256) << 20;
+
+// Timestamps import accepts: 1970 to about 2116 (ns since the epoch, with room to add durations).
+constexpr int64_t kMaxTimeNs = INT64_MAX / 2;
+
+// RFC 4648 base64 with padding.
+std::string Base64Encode(std::string_view bytes);
+// Strict decoding of the standard alphabet; padding optional, no whitespace. nullopt on anything else.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+// True when the bytes can be written as a JSON string as-is (valid UTF-8).
+bool IsUtf8Text(std::string_view bytes);
+
+// "1795752440.087117": the form HAR writers (Chrome, mitmproxy) use for `time`, truncated to the microsecond.
+std::string EpochSeconds(int64_t ns);
+// Epoch seconds (a HAR `time`, a fixture's `t`) to ns, rounded to the microsecond; nullopt when out of range.
+std::optional<int64_t> NsFromEpochSeconds(double seconds);
+
+// "2026-11-27T04:21:00.123456Z", "2026-11-27T05:21:00+01:00", "2026-11-27T04:21:00Z" to ns since the epoch.
+std::optional<int64_t> ParseIsoTime(std::string_view text);
+
+} // namespace dapscope::storage

@@ -1,0 +1,97 @@
+#include "Recording.hpp"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace dapscope::replay
+{
+
+std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id, std::string& error)
+{
+    try
+    {
+        Recording recording;
+        auto session = reader.Session(id);
+        if (!session)
+        {
+            error = "no session " + std::to_string(id) + " in the store (see dapscope sessions)";
+            return std::nullopt;
+        }
+        recording.session = *session;
+        // Bytes are read in bulk, one statement per page (MessageData prepares two per message); only messages
+        // with a tail in message_chunks (over 1 MiB, docs/trace-store.md) go through MessageData.
+        std::unordered_set<int64_t> chunked;
+        SQLite::Statement chunks(reader.Db(), "SELECT DISTINCT message_id FROM message_chunks WHERE message_id IN "
+                                              "(SELECT id FROM messages WHERE session_id = ?)");
+        chunks.bind(1, id);
+        while (chunks.executeStep())
+            chunked.insert(chunks.getColumn(0).getInt64());
+        SQLite::Statement data(reader.Db(),
+                               "SELECT id, data FROM messages WHERE session_id = ? AND id > ? AND id <= ? ORDER BY id");
+        std::unordered_map<int64_t, size_t> indexById;
+        std::vector<std::pair<size_t, int64_t>> pairs; // (index, paired message id)
+        for (int64_t after = 0;;)
+        {
+            auto page = reader.Messages(id, {}, after, 5000);
+            if (page.empty())
+                break;
+            data.reset();
+            data.bind(1, id);
+            data.bind(2, after);
+            data.bind(3, page.back().id);
+            after = page.back().id;
+            bool row = data.executeStep();
+            for (auto& summary : page)
+            {
+                while (row && data.getColumn(0).getInt64() < summary.id)
+                    row = data.executeStep();
+                if (summary.opcode == inspector::Opcode::Ping || summary.opcode == inspector::Opcode::Pong)
+                    continue;
+                RecordedMessage message;
+                message.id = summary.id;
+                message.dir = summary.dir;
+                message.opcode = summary.opcode;
+                message.kind = summary.kind;
+                message.tsNs = summary.tsNs;
+                if (chunked.count(summary.id))
+                    message.bytes = reader.MessageData(summary.id);
+                else if (row && data.getColumn(0).getInt64() == summary.id)
+                    message.bytes.assign(static_cast<const char*>(data.getColumn(1).getBlob()),
+                                         static_cast<size_t>(data.getColumn(1).getBytes()));
+                message.complete = (summary.flags & 3) == 0; // not truncated or elided (redaction changes sizes)
+                message.seq = summary.seq;
+                message.command = std::move(summary.command);
+                message.subcommand = std::move(summary.subcommand);
+                message.event = std::move(summary.event);
+                message.success = summary.success;
+                message.latencyNs = summary.latencyNs;
+                indexById[summary.id] = recording.messages.size();
+                if (summary.pairId)
+                    pairs.emplace_back(recording.messages.size(), *summary.pairId);
+                recording.messages.push_back(std::move(message));
+            }
+        }
+        for (auto [index, pairId] : pairs)
+            if (auto it = indexById.find(pairId); it != indexById.end())
+                recording.messages[index].pair = it->second;
+        return recording;
+    }
+    catch (const std::exception& e)
+    {
+        error = std::string("cannot read session ") + std::to_string(id) + ": " + e.what();
+        return std::nullopt;
+    }
+}
+
+std::pair<uint16_t, std::string> DecodeClose(std::string_view payload)
+{
+    if (payload.size() < 2)
+        return {1005, ""};
+    const auto code =
+        static_cast<uint16_t>((static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]));
+    return {code, std::string(payload.substr(2))};
+}
+
+} // namespace dapscope::replay

@@ -12,8 +12,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 using namespace dapscope;
 using namespace std::chrono_literals;
@@ -120,7 +122,7 @@ int main(int argc, char** argv)
     }
     std::printf("%-8s  %10s  %12s  %12s  %14s  %s\n", "round", "messages", "total s", "replay s", "requests/s",
                 "outcome");
-    double best = 0;
+    std::vector<double> rates;
     for (int round = 1; round <= rounds; ++round)
     {
         Engine engine;
@@ -135,14 +137,16 @@ int main(int argc, char** argv)
         const double total = static_cast<double>(net::MonoNs() - start) / 1e9;
         const double replaySeconds = static_cast<double>(report.durationNs) / 1e9;
         const double rate = static_cast<double>(report.requests.size()) / replaySeconds;
-        best = std::max(best, rate);
+        rates.push_back(rate);
         std::printf("%-8d  %10d  %12.2f  %12.2f  %14.0f  %s%s\n", round, 2 * requests + 2, total, replaySeconds, rate,
                     std::string(replay::ToString(report.outcome)).c_str(),
                     report.outcome == replay::Outcome::CouldNotRun ? (": " + report.reason).c_str() : "");
         if (report.outcome != replay::Outcome::Equivalent)
             return 1;
     }
-    std::printf("best: %.0f requests/s (target >= 20000); total = load from the store + replay + capture flush\n",
-                best);
+    std::sort(rates.begin(), rates.end());
+    double median = rates.empty() ? 0 : rates[rates.size() / 2];
+    std::printf("median: %.0f requests/s (target >= 20000 %s); total = load from the store + replay + capture flush\n",
+                median, median >= 20000 ? "met" : "MISSED");
     return 0;
 }

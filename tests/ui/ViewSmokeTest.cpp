@@ -1,0 +1,422 @@
+// Every view on ImGui's null backend (no window, no GL), driving the real App over a real capture: the views draw,
+// load in the background, answer the keyboard and the mouse, follow a store that grows, and never write to it.
+
+#include "UiTestSupport.hpp"
+#include "storage/Store.hpp"
+#include "ui/App.hpp"
+#include "ui/SyntheticStore.hpp"
+#include "ui/platform/HeadlessPlatform.hpp"
+#include "ui/views/ExportDialog.hpp"
+#include "ui/views/MessageDetailView.hpp"
+#include "ui/views/MessageTableView.hpp"
+#include "ui/views/SessionListView.hpp"
+#include "ui/views/StatsView.hpp"
+#include "ui/views/TasksView.hpp"
+#include "ui/views/TimelineView.hpp"
+
+#include <GLFW/glfw3.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+#include <imgui_internal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace dapscope::ui
+{
+namespace
+{
+
+std::string FileBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<int64_t> Ids(const std::string& store, const std::string& where)
+{
+    SQLite::Database db(store, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT id FROM messages WHERE " + where + " ORDER BY id");
+    std::vector<int64_t> ids;
+    while (q.executeStep())
+        ids.push_back(q.getColumn(0).getInt64());
+    return ids;
+}
+
+class ViewSmokeTest : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        m_store = test::MakeDemoStore(m_dir, 2);
+        m_platform = std::make_unique<HeadlessPlatform>(ImVec2(1400, 850));
+    }
+
+    std::unique_ptr<App> Open(AppOptions options = {})
+    {
+        options.storePath = m_store;
+        auto app = std::make_unique<App>(options, [] {});
+        EXPECT_TRUE(m_platform->RunUntilIdle(*app)) << "background work did not finish";
+        return app;
+    }
+
+    void Frames(App& app, int n = 3)
+    {
+        for (int i = 0; i < n; ++i)
+            m_platform->Frame(app);
+    }
+
+    test::TempDir m_dir;
+    std::string m_store;
+    std::unique_ptr<HeadlessPlatform> m_platform;
+};
+
+TEST_F(ViewSmokeTest, SessionsAndMessagesShowTheNewestSessionThroughAClippedTable)
+{
+    auto app = Open();
+    EXPECT_EQ(app->State().session, 2);
+    auto* sessions = app->FindView<SessionListView>();
+    auto* table = app->FindView<MessageTableView>();
+    ASSERT_TRUE(sessions && table);
+    EXPECT_EQ(sessions->DrawnRows(), 2);
+    const auto ids = Ids(m_store, "session_id = 2");
+    EXPECT_EQ(app->Context().index->Ids(), ids);
+    // Clipped: only the rows that fit are submitted, not all of them.
+    EXPECT_GT(table->DrawnRows(), 5);
+    EXPECT_LT(table->DrawnRows(), static_cast<int>(ids.size()));
+    EXPECT_LT(app->Context().model->CachedRows(), ids.size() + 1);
+}
+
+TEST_F(ViewSmokeTest, ArrowsAndJKMoveTheSelectionAndEnterOpensTheDetail)
+{
+    AppOptions options;
+    options.session = 1;
+    auto app = Open(options);
+    const auto ids = Ids(m_store, "session_id = 1");
+    ASSERT_GT(ids.size(), 10u);
+    m_platform->PressKey(GLFW_KEY_DOWN);
+    Frames(*app);
+    EXPECT_EQ(app->State().message, ids[0]);
+    m_platform->TypeChar('j');
+    Frames(*app);
+    EXPECT_EQ(app->State().message, ids[1]);
+    m_platform->TypeChar('j');
+    Frames(*app);
+    m_platform->PressKey(GLFW_KEY_UP);
+    Frames(*app);
+    EXPECT_EQ(app->State().message, ids[1]);
+    m_platform->PressKey(GLFW_KEY_END);
+    Frames(*app);
+    EXPECT_EQ(app->State().message, ids.back());
+    m_platform->TypeChar('k');
+    Frames(*app);
+    EXPECT_EQ(app->State().message, ids[ids.size() - 2]);
+    // The table scrolled to keep the selection visible: the last rows are drawn.
+    auto* table = app->FindView<MessageTableView>();
+    EXPECT_GT(table->FirstDrawnId(), ids[0]);
+
+    app->Context().state.showDetail = false;
+    m_platform->PressKey(GLFW_KEY_ENTER);
+    Frames(*app);
+    EXPECT_TRUE(app->State().showDetail);
+    auto* detail = app->FindView<MessageDetailView>();
+    EXPECT_EQ(detail->ShownId(), ids[ids.size() - 2]);
+}
+
+TEST_F(ViewSmokeTest, DetailShowsTheJsonTreeThePairAndRedactedSecrets)
+{
+    auto app = Open();
+    const auto auth = Ids(m_store, "session_id = 2 AND kind = 0 AND command = 'auth'");
+    ASSERT_EQ(auth.size(), 1u);
+    app->Context().bus.Post(SelectMessage{auth[0], true});
+    Frames(*app);
+    auto* detail = app->FindView<MessageDetailView>();
+    EXPECT_EQ(detail->ShownId(), auth[0]);
+    EXPECT_TRUE(detail->Tree().Valid());
+    EXPECT_GT(detail->Tree().DrawnNodes(), 3);
+    EXPECT_GE(detail->Tree().RedactedValues(), 1);
+    EXPECT_NE(detail->Data().find("[redacted:"), std::string::npos);
+    EXPECT_EQ(detail->Data().find("sk-demo-0000-not-a-real-key"), std::string::npos);
+    ASSERT_TRUE(detail->Pair());
+    EXPECT_EQ(detail->Pair()->kind, inspector::Kind::Response);
+    EXPECT_EQ(detail->Pair()->command, "auth");
+}
+
+TEST_F(ViewSmokeTest, DetailSplitsABinaryFrameIntoJsonAndPayload)
+{
+    auto app = Open();
+    const auto binary = Ids(m_store, "session_id = 2 AND opcode = 2 AND kind = 0");
+    ASSERT_FALSE(binary.empty());
+    app->Context().bus.Post(SelectMessage{binary[0], true});
+    Frames(*app);
+    auto* detail = app->FindView<MessageDetailView>();
+    EXPECT_TRUE(detail->Tree().Valid()); // the JSON header before the 0x0A
+    EXPECT_GT(detail->PayloadSize(), 0u);
+    EXPECT_TRUE(detail->PayloadIsText()); // the demo writes text lines
+}
+
+TEST_F(ViewSmokeTest, SelectingAMessageOfAnotherSessionSwitchesSession)
+{
+    auto app = Open();
+    const auto first = Ids(m_store, "session_id = 1");
+    app->Context().bus.Post(SelectMessage{first[5], true});
+    m_platform->RunUntilIdle(*app);
+    EXPECT_EQ(app->State().session, 1);
+    EXPECT_EQ(app->State().message, first[5]);
+    EXPECT_EQ(app->Context().index->Session(), 1);
+}
+
+TEST_F(ViewSmokeTest, FailedOnlyFilterRunsInSqlAndMatchesTheStore)
+{
+    auto app = Open();
+    storage::MessageFilter filter;
+    filter.failedOnly = true;
+    app->FindView<MessageTableView>()->Filters().Set(filter);
+    Frames(*app, 2);
+    m_platform->RunUntilIdle(*app);
+    const auto failed = Ids(m_store, "session_id = 2 AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))");
+    ASSERT_FALSE(failed.empty()); // the demo fails two requests on purpose
+    EXPECT_EQ(app->Context().index->Ids(), failed);
+
+    filter = {};
+    filter.text = "rrext_store";
+    app->FindView<MessageTableView>()->Filters().Set(filter);
+    Frames(*app, 2);
+    m_platform->RunUntilIdle(*app);
+    const auto text = Ids(m_store, "session_id = 2 AND instr(CAST(data AS TEXT), 'rrext_store') > 0");
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(app->Context().index->Ids(), text);
+}
+
+TEST_F(ViewSmokeTest, SlashAndCtrlFPutTheKeyboardInTheFilter)
+{
+    auto app = Open();
+    EXPECT_FALSE(ImGui::GetIO().WantTextInput);
+    m_platform->TypeChar('/');
+    Frames(*app, 3);
+    EXPECT_TRUE(ImGui::GetIO().WantTextInput);
+    m_platform->PressKey(GLFW_KEY_ESCAPE);
+    Frames(*app, 3); // io.WantTextInput reflects the previous frame
+    EXPECT_FALSE(ImGui::GetIO().WantTextInput) << "active id " << ImGui::GetActiveID();
+    m_platform->PressKey(GLFW_KEY_F, true);
+    Frames(*app, 3);
+    EXPECT_TRUE(ImGui::GetIO().WantTextInput);
+}
+
+TEST_F(ViewSmokeTest, TimelineDrawsEveryRequestAsASpanAndEventsAsTicks)
+{
+    AppOptions options;
+    options.tab = BottomTab::Timeline;
+    auto app = Open(options);
+    Frames(*app);
+    auto* timeline = app->FindView<TimelineView>();
+    ASSERT_TRUE(timeline->Data());
+    EXPECT_EQ(timeline->Data()->SpanCount(), Ids(m_store, "session_id = 2 AND kind = 0").size());
+    EXPECT_EQ(timeline->Data()->Events().size(), Ids(m_store, "session_id = 2 AND kind = 2").size());
+    EXPECT_GT(timeline->DrawnSpans(), 0);
+    EXPECT_GT(timeline->DrawnTicks(), 0);
+}
+
+TEST_F(ViewSmokeTest, ClickingATimelineSpanSelectsItsRequest)
+{
+    const auto requests = Ids(m_store, "session_id = 2 AND kind = 0");
+    SessionTimeline data(2, 0);
+    data.Add({requests[0], 1'000, 0, 2, 0, -1, "auth"});
+    data.Add({requests[0] + 1, 9'000, 1, 2, requests[0], 1, "auth"});
+    m_platform->MoveMouse(ImVec2(300, 60));
+    ImGui::GetIO().MouseDown[0] = false;
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(800, 200));
+    ImGui::Begin("timeline-test");
+    TimelineContext ctx;
+    ctx.draw = ImGui::GetWindowDrawList();
+    ctx.min = ImVec2(0, 0);
+    ctx.max = ImVec2(800, 200);
+    ctx.base = 0;
+    ctx.viewStart = 0;
+    ctx.nsPerPx = 20; // the span covers x 50 .. 450
+    ctx.mouse = ImVec2(300, 60);
+    ctx.hovered = true;
+    ctx.clicked = true;
+    SessionTimelineItem item(data, 10'000, 0, 20);
+    // Header line, events row (20), 4 px, then lane 0: the mouse at y 60 is inside the first lane.
+    const float y = 60 - 20 - 4 - ImGui::GetTextLineHeight() - 2 - 5;
+    item.Draw(ctx, y);
+    ImGui::End();
+    ImGui::Render();
+    EXPECT_EQ(item.DrawnSpans(), 1);
+    EXPECT_EQ(item.ClickedId(), requests[0]);
+}
+
+TEST_F(ViewSmokeTest, NarrowSpansAreFoldedWhenZoomedOut)
+{
+    SessionTimeline data(1, 0);
+    for (int i = 0; i < 10'000; ++i)
+    {
+        data.Add({2 * i + 1, i * 1'000'000LL, 0, 2, 0, -1, "ping"});
+        data.Add({2 * i + 2, i * 1'000'000LL + 20'000, 1, 2, 2 * i + 1, 1, "ping"});
+    }
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(1000, 300));
+    ImGui::Begin("fold-test");
+    TimelineContext ctx;
+    ctx.draw = ImGui::GetWindowDrawList();
+    ctx.min = ImVec2(0, 0);
+    ctx.max = ImVec2(1000, 200);
+    ctx.nsPerPx = 10'000'000; // 10 s across 1000 px: each 20 us span is far below 3 px
+    SessionTimelineItem item(data, 10'000'000'000LL, 0, 20);
+    item.Draw(ctx, 0);
+    ImGui::End();
+    ImGui::Render();
+    EXPECT_EQ(item.DrawnSpans(), 0);
+    EXPECT_GT(item.DrawnFolds(), 0);
+    EXPECT_LE(item.DrawnFolds(), 1000); // bounded by pixels, not by spans
+}
+
+TEST_F(ViewSmokeTest, TasksGroupTheTaskAndBuildItsPipeFlows)
+{
+    AppOptions options;
+    options.tab = BottomTab::Tasks;
+    auto app = Open(options);
+    Frames(*app);
+    m_platform->RunUntilIdle(*app);
+    auto* tasks = app->FindView<TasksView>();
+    ASSERT_EQ(tasks->Tasks().size(), 1u);
+    ASSERT_TRUE(tasks->Detail());
+    EXPECT_EQ(tasks->Detail()->task, tasks->Tasks()[0].task);
+    EXPECT_EQ(static_cast<int64_t>(tasks->Detail()->messages.size()), tasks->Tasks()[0].messages);
+    EXPECT_GT(tasks->Detail()->flowEvents, 0);
+    EXPECT_FALSE(tasks->Detail()->flows.empty());
+    EXPECT_GT(tasks->DrawnFlowSpans(), 0);
+    for (const PipeFlow& flow : tasks->Detail()->flows)
+        EXPECT_TRUE(flow.ended) << "pipe " << flow.pipe;
+}
+
+TEST_F(ViewSmokeTest, StatsCountEveryCommandAndHistogramTheBusiestOne)
+{
+    AppOptions options;
+    options.tab = BottomTab::Stats;
+    auto app = Open(options);
+    Frames(*app);
+    m_platform->RunUntilIdle(*app);
+    auto* stats = app->FindView<StatsView>();
+    ASSERT_TRUE(stats->Stats());
+    int64_t requests = 0, failures = 0;
+    for (const auto& c : stats->Stats()->commands)
+    {
+        requests += c.count;
+        failures += c.failures;
+        EXPECT_LE(c.p50Ms, c.p95Ms);
+        EXPECT_LE(c.p95Ms, c.maxMs);
+    }
+    EXPECT_EQ(static_cast<size_t>(requests), Ids(m_store, "session_id = 2 AND kind = 0").size());
+    EXPECT_EQ(failures, 2); // the demo's two deliberate failures
+    ASSERT_TRUE(stats->Histogram());
+    EXPECT_EQ(static_cast<size_t>(stats->Histogram()->total),
+              Ids(m_store, "session_id = 2 AND kind = 0 AND latency_ns IS NOT NULL AND command = '" +
+                               stats->SelectedCommand() + "'")
+                  .size());
+}
+
+TEST_F(ViewSmokeTest, ALiveStoreShowsNewSessionsAndNewMessages)
+{
+    AppOptions options;
+    options.session = 2;
+    auto app = Open(options);
+    const size_t before = app->Context().index->Size();
+    {
+        SQLite::Database writer = storage::OpenForWriting(m_store);
+        writer.exec(
+            "INSERT INTO sessions (started_ns, client, path, upstream) VALUES (1, '127.0.0.1:9', '/x', 'ws://e')");
+        writer.exec("UPDATE sessions SET ended_ns = NULL WHERE id = 2");
+        AppendCopies(writer, 2, TemplateOf(writer, 2), 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the poll interval
+    m_platform->RunUntilIdle(*app);
+    EXPECT_EQ(app->Context().model->Sessions().size(), 3u);
+    EXPECT_EQ(app->Context().index->Size(), 2 * before);
+    EXPECT_EQ(app->Context().index->Ids(), Ids(m_store, "session_id = 2"));
+    EXPECT_EQ(app->State().session, 2); // follow new sessions is off by default
+    app->Context().state.autoSelectNewSessions = true;
+    {
+        SQLite::Database writer = storage::OpenForWriting(m_store);
+        writer.exec(
+            "INSERT INTO sessions (started_ns, client, path, upstream) VALUES (2, '127.0.0.1:10', '/y', 'ws://e')");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    m_platform->RunUntilIdle(*app);
+    EXPECT_EQ(app->State().session, 4);
+}
+
+TEST_F(ViewSmokeTest, BrowsingEveryViewNeverWritesToTheStore)
+{
+    const std::string before = FileBytes(m_store);
+    const auto walBefore = std::filesystem::exists(m_store + "-wal") ? FileBytes(m_store + "-wal") : "";
+    {
+        auto app = Open();
+        for (BottomTab tab : {BottomTab::Timeline, BottomTab::Tasks, BottomTab::Stats})
+        {
+            app->Context().bus.Post(ShowTab{tab});
+            m_platform->RunUntilIdle(*app);
+        }
+        app->Context().bus.Post(SelectSession{1});
+        m_platform->RunUntilIdle(*app);
+    }
+    EXPECT_TRUE(FileBytes(m_store) == before);
+    if (std::filesystem::exists(m_store + "-wal"))
+    {
+        EXPECT_TRUE(FileBytes(m_store + "-wal") == walBefore);
+    }
+}
+
+TEST_F(ViewSmokeTest, ExportRunsInTheBackgroundAndWritesTheFile)
+{
+    auto app = Open();
+    const std::string out = m_dir.File("session.jsonl");
+    app->Export().Start(2, false, out);
+    EXPECT_TRUE(app->Export().Running() || !app->Export().LastResult().empty());
+    m_platform->RunUntilIdle(*app);
+    EXPECT_FALSE(app->Export().Running());
+    EXPECT_EQ(app->Export().LastResult().rfind("Exported session 2", 0), 0u) << app->Export().LastResult();
+    ASSERT_TRUE(std::filesystem::exists(out));
+    EXPECT_GT(std::filesystem::file_size(out), 0u);
+}
+
+TEST_F(ViewSmokeTest, LayoutAndOptionsPersistInTheConfigFolder)
+{
+    AppOptions options;
+    options.configFolder = m_dir.File("config");
+    {
+        auto app = Open(options);
+        app->Context().state.relativeTime = false;
+        app->Context().state.bottomTab = BottomTab::Stats;
+        app->SaveSettings();
+    }
+    auto app = Open(options);
+    EXPECT_FALSE(app->State().relativeTime);
+    EXPECT_EQ(app->State().bottomTab, BottomTab::Stats);
+    Settings settings(m_dir.File("config"));
+    ASSERT_FALSE(settings.RecentStores().empty());
+    EXPECT_EQ(settings.RecentStores().front(), std::filesystem::weakly_canonical(m_store).string());
+}
+
+TEST_F(ViewSmokeTest, OpeningSomethingThatIsNotAStoreKeepsTheCurrentOne)
+{
+    auto app = Open();
+    std::ofstream(m_dir.File("not-a-store.db")) << "hello";
+    const std::string error = app->OpenStore(m_dir.File("not-a-store.db"));
+    EXPECT_NE(error, "");
+    EXPECT_EQ(app->Context().model->Path(), m_store);
+    EXPECT_NE(app->OpenStore(m_dir.File("missing.db")), "");
+    Frames(*app);
+    EXPECT_EQ(app->State().session, 2);
+}
+
+} // namespace
+} // namespace dapscope::ui

@@ -1,0 +1,372 @@
+#include "MessageTableView.hpp"
+
+#include "ui/Style.hpp"
+
+#include <imgui_internal.h>
+
+#include <algorithm>
+#include <cinttypes>
+
+namespace dapscope::ui
+{
+
+namespace
+{
+enum Column
+{
+    kId,
+    kTime,
+    kDir,
+    kKind,
+    kWhat,
+    kSeq,
+    kLatency,
+    kSize,
+    kStatus,
+    kTask,
+    kColumns
+};
+
+ImU32 RowTint(const storage::MessageSummary& m)
+{
+    const ImU32 color = MessageColor(m);
+    if (color == colors::kFailed || color == colors::kPending || color == colors::kMalformed)
+        return (color & 0x00FFFFFF) | (0x30u << IM_COL32_A_SHIFT);
+    return 0;
+}
+} // namespace
+
+MessageTableView::MessageTableView(AppContext& context)
+    : View("Messages", ViewSlot::Main, context), m_filterBar(context)
+{
+    m_ctx.bus.Subscribe<SelectSession>(this,
+                                       [this](const SelectSession& e)
+                                       {
+                                           m_filterBar.SetSession(e.session);
+                                           if (m_ctx.index)
+                                               m_ctx.index->Reset(e.session, m_filterBar.Current());
+                                           // A live session starts at its tail, a finished one at its start.
+                                           const storage::SessionSummary* s =
+                                               m_ctx.model ? m_ctx.model->Session(e.session) : nullptr;
+                                           m_atBottom = s && !s->endedNs;
+                                           m_reveal.reset();
+                                       });
+    m_ctx.bus.Subscribe<SelectMessage>(this,
+                                       [this](const SelectMessage& e)
+                                       {
+                                           if (e.reveal)
+                                               m_reveal = e.message;
+                                       });
+    m_ctx.bus.Subscribe<FocusFilter>(this, [this](const FocusFilter&) { m_filterBar.Focus(); });
+    m_ctx.bus.Subscribe<StoreOpened>(this, [this](const StoreOpened&) { m_filterBar.SetSession(0); });
+}
+
+bool MessageTableView::Busy() const
+{
+    return m_ctx.index && m_ctx.index->Scanning();
+}
+
+void MessageTableView::DrawContent()
+{
+    m_drawnRows = 0;
+    m_firstDrawnId = 0;
+    if (!m_ctx.model || !m_ctx.index)
+    {
+        ImGui::TextDisabled("No store open.");
+        return;
+    }
+    const float toolbarWidth = ImGui::GetFontSize() * 27;
+    if (auto filter = m_filterBar.Draw(toolbarWidth))
+    {
+        m_ctx.index->Reset(m_ctx.state.session, *filter);
+        if (m_ctx.state.message)
+            m_reveal = m_ctx.state.message;
+    }
+    DrawToolbar();
+    if (m_ctx.state.session == 0)
+    {
+        ImGui::TextDisabled("Select a session above.");
+        return;
+    }
+    HandleKeys();
+    DrawTable();
+}
+
+void MessageTableView::DrawToolbar()
+{
+    // On the filter bar's second line, right of the search field.
+    const MessageIndex& index = *m_ctx.index;
+    const storage::SessionSummary* session = m_ctx.model->Session(m_ctx.state.session);
+    ImGui::SameLine();
+    if (index.Scanning())
+        ImGui::ProgressBar(index.Progress(), ImVec2(ImGui::GetFontSize() * 8, 0),
+                           FilterIsEmpty(index.Filter()) ? "loading" : "filtering");
+    else if (!index.Error().empty())
+        ColoredText(colors::kFailed, index.Error().c_str());
+    else if (session && FilterIsEmpty(index.Filter()))
+        ImGui::Text("%zu messages", index.Size());
+    else if (session)
+        ImGui::Text("%zu of %lld", index.Size(), static_cast<long long>(session->messages));
+    if (session && ImGui::IsItemHovered())
+        ImGui::SetTooltip("Session %lld: %lld messages, %zu shown", static_cast<long long>(session->id),
+                          static_cast<long long>(session->messages), index.Size());
+    const float right = ImGui::GetFontSize() * 15;
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 8, ImGui::GetWindowContentRegionMax().x - right));
+    ImGui::Checkbox("Follow tail", &m_ctx.state.followTail);
+    ImGui::SameLine();
+    if (ImGui::SmallButton(m_ctx.state.relativeTime ? "Time: relative" : "Time: clock"))
+        m_ctx.state.relativeTime = !m_ctx.state.relativeTime;
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Switch between time since the session started and wall-clock time");
+}
+
+void MessageTableView::SelectPosition(size_t position)
+{
+    const auto& ids = m_ctx.index->Ids();
+    if (ids.empty())
+        return;
+    position = std::min(position, ids.size() - 1);
+    m_ctx.bus.Post(SelectMessage{ids[position], true});
+}
+
+void MessageTableView::HandleKeys()
+{
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel))
+        return;
+    const auto& ids = m_ctx.index->Ids();
+    if (ids.empty())
+        return;
+    int step = 0;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow)))
+        step = 1;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow)))
+        step = -1;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageDown)))
+        step = static_cast<int>(m_visibleRows) - 1;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp)))
+        step = -(static_cast<int>(m_visibleRows) - 1);
+    if (!io.KeyCtrl && !io.KeyAlt)
+        for (ImWchar c : io.InputQueueCharacters)
+        {
+            if (c == 'j')
+                step += 1;
+            if (c == 'k')
+                step -= 1;
+        }
+    const bool home = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home));
+    const bool end = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End));
+    if (home)
+        SelectPosition(0);
+    else if (end)
+        SelectPosition(ids.size() - 1);
+    else if (step != 0)
+    {
+        auto current = m_ctx.index->Position(m_ctx.state.message);
+        if (!current)
+        {
+            // Nothing selected in this index: start from the first row on screen.
+            auto first = m_ctx.index->Position(m_firstDrawnId);
+            SelectPosition(first.value_or(0));
+            return;
+        }
+        const long long target = static_cast<long long>(*current) + step;
+        SelectPosition(static_cast<size_t>(std::clamp<long long>(target, 0, static_cast<long long>(ids.size()) - 1)));
+    }
+}
+
+void MessageTableView::DrawTable()
+{
+    MessageIndex& index = *m_ctx.index;
+    if (m_indexGeneration != index.Generation())
+        m_indexGeneration = index.Generation();
+    const auto& ids = index.Ids();
+    const storage::SessionSummary* session = m_ctx.model->Session(m_ctx.state.session);
+    const int64_t origin = session ? session->startedNs : 0;
+
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                  ImGuiTableFlags_Resizable | ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable |
+                                  ImGuiTableFlags_SizingFixedFit;
+    if (!ImGui::BeginTable("messages", kColumns, flags))
+        return;
+    const float unit = ImGui::GetFontSize();
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_NoHide, unit * 3.5f);
+    ImGui::TableSetupColumn("Time", 0, unit * 6.5f);
+    ImGui::TableSetupColumn("Dir", 0, unit * 1.6f);
+    ImGui::TableSetupColumn("Kind", 0, unit * 4.8f);
+    ImGui::TableSetupColumn("Command / event", 0, unit * 12);
+    ImGui::TableSetupColumn("Seq", 0, unit * 4);
+    ImGui::TableSetupColumn("Latency", 0, unit * 4.5f);
+    ImGui::TableSetupColumn("Size", 0, unit * 4.5f);
+    ImGui::TableSetupColumn("Status", 0, unit * 7);
+    ImGui::TableSetupColumn("Task", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+
+    // The row to bring into view: a selection made elsewhere, once the index has it.
+    std::optional<size_t> revealRow;
+    if (m_reveal)
+    {
+        if (auto position = index.Position(*m_reveal))
+        {
+            revealRow = position;
+            m_reveal.reset();
+        }
+        else if (!index.Scanning())
+            m_reveal.reset(); // filtered out: nothing to scroll to
+    }
+    if (m_scrollToPosition && m_rowHeight > 0)
+    {
+        ImGui::SetScrollY(static_cast<float>(*m_scrollToPosition) * m_rowHeight);
+        m_scrollToPosition.reset();
+    }
+
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(ids.size()));
+    if (revealRow)
+        clipper.ForceDisplayRangeByIndices(static_cast<int>(*revealRow), static_cast<int>(*revealRow) + 1);
+    while (clipper.Step())
+    {
+        if (clipper.ItemsHeight > 0)
+            m_rowHeight = clipper.ItemsHeight;
+        const int start = clipper.DisplayStart, end = clipper.DisplayEnd;
+        if (end <= start)
+            continue;
+        m_ctx.model->Prefetch(std::span<const int64_t>(ids.data() + start, static_cast<size_t>(end - start)));
+        for (int row = start; row < end; ++row)
+        {
+            const int64_t id = ids[static_cast<size_t>(row)];
+            DrawRow(id, origin);
+            ++m_drawnRows;
+            // First row on screen (the clipper also submits row 0 to measure, and forced rows).
+            if (m_firstDrawnId == 0 && ImGui::GetItemRectMax().y > ImGui::GetCurrentWindow()->InnerClipRect.Min.y &&
+                ImGui::GetItemRectMin().y < ImGui::GetCurrentWindow()->InnerClipRect.Max.y)
+                m_firstDrawnId = id;
+            if (revealRow && static_cast<size_t>(row) == *revealRow)
+            {
+                // Scroll as little as possible: only when the row is outside the visible part.
+                const float top = ImGui::GetItemRectMin().y, bottom = ImGui::GetItemRectMax().y;
+                const ImRect clip = ImGui::GetCurrentWindow()->InnerClipRect;
+                if (top < clip.Min.y + m_rowHeight)
+                    ImGui::SetScrollHereY(0.1f);
+                else if (bottom > clip.Max.y)
+                    ImGui::SetScrollHereY(0.9f);
+            }
+        }
+    }
+    if (m_rowHeight > 0)
+        m_visibleRows = std::max(1.0f, ImGui::GetWindowHeight() / m_rowHeight - 1);
+    // Follow the tail (ExampleAppLog): only while already at the bottom, and not while revealing a row.
+    if (m_ctx.state.followTail && m_atBottom && !revealRow)
+        ImGui::SetScrollHereY(1.0f);
+    if (revealRow)
+        m_atBottom = false; // the scroll to the revealed row applies next frame
+    else if (ImGui::GetScrollMaxY() > 0)
+        m_atBottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f;
+    ImGui::EndTable();
+}
+
+void MessageTableView::DrawRow(int64_t id, int64_t origin)
+{
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(id ^ (id >> 32)));
+    const storage::MessageSummary* m = m_ctx.model->Row(id);
+    char label[32];
+    std::snprintf(label, sizeof label, "%" PRId64, id);
+    const bool selected = id == m_ctx.state.message;
+    if (ImGui::Selectable(label, selected,
+                          ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap |
+                              ImGuiSelectableFlags_AllowDoubleClick))
+    {
+        m_ctx.bus.Post(SelectMessage{id, false});
+        if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+            m_ctx.bus.Post(OpenDetail{});
+    }
+    if (m && ImGui::BeginPopupContextItem("row"))
+    {
+        RowContextMenu(*m);
+        ImGui::EndPopup();
+    }
+    ImGui::PopID();
+    if (!m)
+    {
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("...");
+        return;
+    }
+    if (ImU32 tint = RowTint(*m))
+        ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, tint);
+    const ImU32 color = MessageColor(*m);
+
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(FormatTime(m->tsNs, origin, m_ctx.state.relativeTime).c_str());
+    ImGui::TableNextColumn();
+    ColoredText(m->dir == inspector::Direction::ClientToServer ? colors::kRequest : colors::kEvent,
+                DirectionArrow(m->dir));
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(std::string(inspector::ToString(m->kind)).c_str());
+    ImGui::TableNextColumn();
+    ColoredText(color, MessageWhat(*m).c_str());
+    ImGui::TableNextColumn();
+    if (m->seq && m->requestSeq)
+        ImGui::Text("%" PRId64 " \xE2\x86\x92 %" PRId64, *m->seq, *m->requestSeq);
+    else if (m->seq)
+        ImGui::Text("%" PRId64, *m->seq);
+    else if (m->requestSeq)
+        ImGui::Text("\xE2\x86\x92 %" PRId64, *m->requestSeq);
+    ImGui::TableNextColumn();
+    if (m->latencyNs)
+        ImGui::TextUnformatted(FormatDuration(*m->latencyNs).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(FormatBytes(m->size).c_str());
+    ImGui::TableNextColumn();
+    const std::string status = MessageStatus(*m);
+    ColoredText(status == "ok" || status == "answered" ? colors::kDim : color, status.c_str());
+    if (!m->error.empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s%s%s", m->error.c_str(), m->trace.empty() ? "" : "\nat ", m->trace.c_str());
+    ImGui::TableNextColumn();
+    if (!m->task.empty())
+        ImGui::TextUnformatted(m->task.c_str());
+}
+
+void MessageTableView::RowContextMenu(const storage::MessageSummary& m)
+{
+    if (ImGui::MenuItem("Open detail", "Enter"))
+    {
+        m_ctx.bus.Post(SelectMessage{m.id, false});
+        m_ctx.bus.Post(OpenDetail{});
+    }
+    if (m.pairId && ImGui::MenuItem(m.kind == inspector::Kind::Request ? "Go to response" : "Go to request"))
+        m_ctx.bus.Post(SelectMessage{*m.pairId, true});
+    ImGui::Separator();
+    storage::MessageFilter filter = m_filterBar.Current();
+    if (!m.command.empty() && ImGui::MenuItem(("Filter: command = " + m.command).c_str()))
+    {
+        filter.command = m.command;
+        m_filterBar.Set(filter);
+    }
+    if (!m.event.empty() && ImGui::MenuItem(("Filter: event = " + m.event).c_str()))
+    {
+        filter.event = m.event;
+        m_filterBar.Set(filter);
+    }
+    if (!m.task.empty())
+    {
+        if (ImGui::MenuItem(("Filter: task = " + m.task).c_str()))
+        {
+            filter.task = m.task;
+            m_filterBar.Set(filter);
+        }
+        if (ImGui::MenuItem("Show task"))
+        {
+            m_ctx.bus.Post(SelectTask{m.task});
+            m_ctx.bus.Post(ShowTab{BottomTab::Tasks});
+        }
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Copy message id"))
+        ImGui::SetClipboardText(std::to_string(m.id).c_str());
+}
+
+} // namespace dapscope::ui

@@ -1,0 +1,51 @@
+#pragma once
+// Messages: the table of the current session's messages (Chrome DevTools' message list, Tracy's Messages view).
+// It draws over the MessageIndex with ImGuiListClipper, fetches only the visible rows, follows the tail while
+// scrolled to the bottom, and moves the selection with the arrow keys or j / k.
+
+#include "FilterBar.hpp"
+#include "ui/View.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace dapscope::ui
+{
+
+class MessageTableView : public View
+{
+  public:
+    explicit MessageTableView(AppContext& context);
+
+    bool Busy() const override;
+
+    // What the last frame showed (tests and the benchmark).
+    int DrawnRows() const { return m_drawnRows; }
+    int64_t FirstDrawnId() const { return m_firstDrawnId; }
+    // Scroll so that `position` is the first visible row at the next frame (benchmark).
+    void ScrollToPosition(size_t position) { m_scrollToPosition = position; }
+    FilterBar& Filters() { return m_filterBar; }
+
+  protected:
+    void DrawContent() override;
+
+  private:
+    void DrawToolbar();
+    void DrawTable();
+    void DrawRow(int64_t id, int64_t origin);
+    void RowContextMenu(const storage::MessageSummary& m);
+    void HandleKeys();
+    void SelectPosition(size_t position);
+
+    FilterBar m_filterBar;
+    std::optional<int64_t> m_reveal;          // message to scroll into view once it is in the index
+    std::optional<size_t> m_scrollToPosition; // put this row at the top next frame
+    bool m_atBottom = true;                   // the table was scrolled to the end last frame
+    float m_rowHeight = 0;                    // measured by the clipper
+    float m_visibleRows = 20;                 // rows that fit in the table (PageUp / PageDown)
+    int m_drawnRows = 0;                      // rows submitted last frame
+    int64_t m_firstDrawnId = 0;               // first row on screen last frame
+    uint64_t m_indexGeneration = 0;           // index generation the scroll state belongs to
+};
+
+} // namespace dapscope::ui

@@ -1,0 +1,89 @@
+#pragma once
+// Timeline: the current session over time (Tracy's timeline, Chrome's waterfall). Requests are spans from request
+// to response, one lane per concurrently open request; events are ticks; silences over 15 s are shaded. The wheel
+// zooms around the mouse, dragging pans, hovering explains, clicking selects the message in the table.
+// Drawing culls each lane with lower_bound and folds runs of spans narrower than 3 px into one mark.
+
+#include "ui/SessionTimeline.hpp"
+#include "ui/Timeline.hpp"
+#include "ui/View.hpp"
+
+#include <memory>
+
+namespace dapscope::ui
+{
+
+// The session's rows of the timeline (one TimelineItem).
+class SessionTimelineItem : public TimelineItem
+{
+  public:
+    SessionTimelineItem(const SessionTimeline& data, int64_t drawEnd, int64_t selected, float laneHeight)
+        : m_data(data), m_drawEnd(drawEnd), m_selected(selected), m_laneHeight(laneHeight)
+    {
+    }
+
+    std::string HeaderLabel() const override;
+    int64_t RangeBegin() const override { return m_data.First(); }
+    int64_t RangeEnd() const override { return m_drawEnd; }
+
+    // Results of the last Draw.
+    int64_t ClickedId() const { return m_clicked; }
+    bool ZoomRequested() const { return m_zoomEnd > m_zoomBegin; }
+    int64_t ZoomBegin() const { return m_zoomBegin; }
+    int64_t ZoomEnd() const { return m_zoomEnd; }
+    int DrawnSpans() const { return m_drawnSpans; }
+    int DrawnFolds() const { return m_drawnFolds; }
+    int DrawnTicks() const { return m_drawnTicks; }
+
+  protected:
+    float DrawContents(const TimelineContext& ctx, float y) override;
+
+  private:
+    void DrawTicks(const TimelineContext& ctx, const std::vector<TimelineTick>& ticks, float y, const char* name);
+    void DrawLane(const TimelineContext& ctx, const std::vector<TimelineSpan>& lane, float y);
+    void Clicked(int64_t id) { m_clicked = id; }
+
+    const SessionTimeline& m_data; // what to draw
+    int64_t m_drawEnd;             // where open spans end (now for a live session, else its end)
+    int64_t m_selected;            // selected message id (outlined)
+    float m_laneHeight;            // pixels per lane
+    int64_t m_clicked = 0;         // message clicked this frame
+    int64_t m_zoomBegin = 0;       // a fold was clicked: zoom to it
+    int64_t m_zoomEnd = 0;
+    int m_drawnSpans = 0; // counters for tests and the benchmark
+    int m_drawnFolds = 0;
+    int m_drawnTicks = 0;
+};
+
+class TimelineView : public View
+{
+  public:
+    explicit TimelineView(AppContext& context);
+
+    void Update() override;
+    bool Busy() const override { return m_loading; }
+    const SessionTimeline* Data() const { return m_data.get(); }
+    int DrawnSpans() const { return m_drawnSpans; }
+    int DrawnTicks() const { return m_drawnTicks; }
+
+  protected:
+    void DrawContent() override;
+
+  private:
+    void Load(bool full);
+
+    std::unique_ptr<SessionTimeline> m_data; // the current session's timeline
+    TimelineNavigator m_nav;                 // zoom and pan
+    bool m_loading = false;                  // a load job runs
+    bool m_moreArrived = false;              // the store grew during the load
+    bool m_sessionEnded = false;             // the session had ended when loaded
+    uint64_t m_generation = 0;               // drops stale loads
+    float m_loadProgress = 0;                // of a full load
+    int64_t m_selectedTs = 0;                // time of the selected message (0 = none in this session)
+    bool m_centerOnSelection = false;        // scroll the selection into view next frame
+    int m_drawnSpans = 0;                    // last frame
+    int m_drawnTicks = 0;                    // last frame
+    Lifetime m_lifetime;                     // guards job callbacks (last member)
+};
+
+} // namespace dapscope::ui

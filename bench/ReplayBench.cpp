@@ -3,11 +3,11 @@
 // report requests per second and the time to replay the whole session.
 
 #include "cli/Capture.hpp"
-#include "mock/MockEngineServer.hpp"
 #include "net/Clock.hpp"
 #include "net/EngineUri.hpp"
 #include "net/WsClient.hpp"
 #include "replay/ClientReplay.hpp"
+#include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
 #include <CLI/CLI.hpp>
@@ -23,19 +23,6 @@ using namespace std::chrono_literals;
 namespace
 {
 constexpr const char* kKey = "sk-bench-0000-replay";
-
-// A mock engine on its own loop.
-struct Engine
-{
-    net::EventLoop loop{"bench-engine"};
-    std::unique_ptr<mock::MockEngineServer> server =
-        std::make_unique<mock::MockEngineServer>(loop, net::WsServerOptions{}, mock::EngineOptions{});
-    ~Engine()
-    {
-        loop.Call([this] { server.reset(); });
-    }
-    std::string Address() const { return "127.0.0.1:" + std::to_string(server->Port()); }
-};
 
 // auth, then `requests` rrext_ping with at most `window` in flight (an SDK with many concurrent callers).
 bool RunPingSession(const std::string& url, int requests, int window)
@@ -95,7 +82,7 @@ int main(int argc, char** argv)
     const std::string db = dir.File("traces.db");
     int64_t session = 0;
     {
-        Engine engine;
+        test::MockEngine engine;
         cli::CaptureOptions options;
         options.storePath = db;
         options.relay.listenPort = 0;
@@ -125,7 +112,7 @@ int main(int argc, char** argv)
     std::vector<double> rates;
     for (int round = 1; round <= rounds; ++round)
     {
-        Engine engine;
+        test::MockEngine engine;
         replay::ClientReplayOptions options;
         options.storePath = db;
         options.session = session;

@@ -3,8 +3,8 @@
 // whole, with no capture gap and no elided bytes. This is the "the recorder keeps up" check; the relay never waits for
 // it, so falling behind would show up here as elided or missing messages, not as a slower relay.
 
-#include "mock/MockEngineServer.hpp"
 #include "net/WsClient.hpp"
+#include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,17 +35,6 @@ std::string Request(int64_t seq)
            pad + R"("}})";
 }
 
-// The mock engine on its own loop.
-struct Engine
-{
-    net::EventLoop loop{"bench-engine"};
-    std::unique_ptr<mock::MockEngineServer> server =
-        std::make_unique<mock::MockEngineServer>(loop, net::WsServerOptions{}, mock::EngineOptions{});
-    ~Engine()
-    {
-        loop.Call([this] { server.reset(); });
-    }
-};
 } // namespace
 
 int main(int argc, char** argv)
@@ -63,10 +52,10 @@ int main(int argc, char** argv)
     CLI11_PARSE(app, argc, argv);
 
     test::TempDir dir;
-    Engine engine;
+    test::MockEngine engine;
     std::string db = dir.File("sustained.db");
     test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(engine.server->Port()), "--db", db, "--quiet"});
+                             "127.0.0.1:" + std::to_string(engine.Port()), "--db", db, "--quiet"});
     auto line = proxy.WaitForLine("listening on", std::chrono::seconds(10));
     if (!line)
     {

@@ -4,9 +4,9 @@
 
 #include "cli/Capture.hpp"
 #include "mock/DapClient.hpp"
-#include "mock/MockEngineServer.hpp"
 #include "net/EngineUri.hpp"
 #include "storage/TraceReader.hpp"
+#include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
 #include <boost/json.hpp>
@@ -23,26 +23,7 @@ namespace dapscope::test
 
 using namespace std::chrono_literals;
 
-// A mock engine on its own loop, on a port the kernel picks.
-class Engine
-{
-  public:
-    explicit Engine(mock::EngineOptions options = {})
-    {
-        m_server = std::make_unique<mock::MockEngineServer>(m_loop, net::WsServerOptions{}, std::move(options));
-    }
-    ~Engine()
-    {
-        m_loop.Call([this] { m_server.reset(); });
-    }
-    int Port() const { return m_server->Port(); }
-    std::string Address() const { return "127.0.0.1:" + std::to_string(Port()); }
-    std::string Url() const { return "ws://" + Address() + "/task/service"; }
-
-  private:
-    net::EventLoop m_loop{"test-engine"};
-    std::unique_ptr<mock::MockEngineServer> m_server;
-};
+using Engine = MockEngine;
 
 // Run `script(url)` through a capturing proxy in front of the engine at `upstreamPort`; returns the store id of
 // the captured session.

@@ -121,6 +121,15 @@ TEST_F(GuiProcessTest, WithoutADisplayItExitsWithTwoAndNamesTheCli)
     EXPECT_NE(gui.Output().find("dapscope stats"), std::string::npos);
 }
 
+TEST(GuiProcess, HelpNamesEveryOptionAndExitsZero)
+{
+    TestProcess gui({BinPath("dapscope-ui"), "--help"}, {"DISPLAY=", "WAYLAND_DISPLAY="}, true);
+    gui.WaitForLine("--size", std::chrono::seconds(30)); // the last option listed
+    EXPECT_EQ(gui.Wait(std::chrono::seconds(30)), std::optional<int>(0));
+    for (const char* option : {"--listen", "--upstream", "--screenshot", "--session", "--select", "--view", "--size"})
+        EXPECT_NE(gui.Output().find(option), std::string::npos) << option << " missing from:\n" << gui.Output();
+}
+
 TEST_F(GuiProcessTest, SleepsWhenNothingChanges)
 {
     TestProcess gui({BinPath("dapscope-ui"), m_store}, m_display.Env(m_dir.File("config")));

@@ -159,7 +159,8 @@ std::vector<MessageSummary> TraceReader::Messages(int64_t session, const Message
 
     std::vector<MessageSummary> out;
     // Rows of (after, last], up to what the page still needs.
-    auto scan = [&](int64_t after, int64_t last) {
+    auto scan = [&](int64_t after, int64_t last)
+    {
         q.reset();
         q.bind(":after", after);
         q.bind(":last", last);
@@ -233,10 +234,10 @@ std::string TraceReader::MessageData(int64_t id)
 
 TraceStats TraceReader::Stats(const std::vector<int64_t>& sessions)
 {
-    std::string scope;
+    std::string scope; // every query below names the messages table `q`
     if (!sessions.empty())
     {
-        scope = " AND session_id IN (";
+        scope = " AND q.session_id IN (";
         for (size_t i = 0; i < sessions.size(); ++i)
             scope += (i ? "," : "") + std::to_string(sessions[i]);
         scope += ")";
@@ -274,11 +275,11 @@ TraceStats TraceReader::Stats(const std::vector<int64_t>& sessions)
         c.maxMs = values.empty() ? 0 : static_cast<double>(values.back()) / 1e6;
         stats.commands.push_back(c);
     }
-    SQLite::Statement events(m_db, "SELECT event, count(*) FROM messages WHERE kind = 2" + scope +
+    SQLite::Statement events(m_db, "SELECT event, count(*) FROM messages q WHERE kind = 2" + scope +
                                        " GROUP BY event ORDER BY count(*) DESC, event");
     while (events.executeStep())
         stats.events.push_back({Text(events.getColumn(0)), events.getColumn(1).getInt64()});
-    SQLite::Statement other(m_db, "SELECT coalesce(sum(state = 4), 0), coalesce(sum(kind = 3), 0) FROM messages "
+    SQLite::Statement other(m_db, "SELECT coalesce(sum(state = 4), 0), coalesce(sum(kind = 3), 0) FROM messages q "
                                   "WHERE 1" +
                                       scope);
     if (other.executeStep())

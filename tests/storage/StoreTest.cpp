@@ -1,14 +1,15 @@
 // The trace store: migrations from older versions, refusal of unusable files, block-summary filters that
 // agree with a plain scan, readers that see a live writer, and a kill -9 in the middle of heavy traffic.
 
+#include "storage/Store.hpp"
 #include "bench/SyntheticTraffic.hpp"
+#include "net/WsClient.hpp"
+#include "storage/Import.hpp"
 #include "storage/Ingestor.hpp"
 #include "storage/Retention.hpp"
-#include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
-#include "net/WsClient.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
@@ -369,4 +370,38 @@ TEST(Store, PruneCommandRefusesLiveSessionsAndRemovesEndedOnes)
     auto sessions = reader.Sessions();
     ASSERT_EQ(sessions.size(), 1u);
     EXPECT_EQ(sessions[0].id, 2);
+}
+
+// `dapscope stats N` is the per-session view: it must count that session's requests and nothing else.
+TEST(Store, StatsOfOneSessionCountOnlyThatSession)
+{
+    test::TempDir dir;
+    std::string db = dir.File("two.db");
+    storage::ImportFile(db, std::string(DAPSCOPE_FIXTURES) + "/python-sdk-session.jsonl");
+    storage::ImportFile(db, std::string(DAPSCOPE_FIXTURES) + "/typescript-sdk-session.jsonl");
+    storage::TraceReader reader(db);
+    auto requests = [](const storage::TraceStats& stats)
+    {
+        int64_t count = 0;
+        for (const storage::CommandStats& c : stats.commands)
+            count += c.count;
+        return count;
+    };
+    SQLite::Database sql(db, SQLite::OPEN_READONLY);
+    auto stored = [&](int64_t session)
+    {
+        return sql
+            .execAndGet("SELECT count(*) FROM messages WHERE kind = 0 AND session_id = " + std::to_string(session))
+            .getInt64();
+    };
+    ASSERT_GT(stored(1), 0);
+    ASSERT_GT(stored(2), 0);
+    EXPECT_EQ(requests(reader.Stats({1})), stored(1));
+    EXPECT_EQ(requests(reader.Stats({2})), stored(2));
+    EXPECT_EQ(requests(reader.Stats({1, 2})), stored(1) + stored(2));
+    EXPECT_EQ(requests(reader.Stats({})), stored(1) + stored(2));
+
+    // And through the CLI, which failed on this before ("ambiguous column name").
+    test::TestProcess stats({test::BinPath("dapscope"), "stats", "1", "--json", "--db", db});
+    EXPECT_EQ(stats.Wait(30s), 0) << stats.Output();
 }

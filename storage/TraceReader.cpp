@@ -218,6 +218,22 @@ std::optional<MessageSummary> TraceReader::Message(int64_t id)
     return ReadMessage(q);
 }
 
+std::vector<MessageSummary> TraceReader::MessagesById(const std::vector<int64_t>& ids)
+{
+    std::vector<MessageSummary> out;
+    if (ids.empty())
+        return out;
+    std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id IN (";
+    for (size_t i = 0; i < ids.size(); ++i)
+        sql += i ? ",?" : "?";
+    SQLite::Statement q(m_db, sql + ") ORDER BY id");
+    for (size_t i = 0; i < ids.size(); ++i)
+        q.bind(static_cast<int>(i + 1), ids[i]);
+    while (q.executeStep())
+        out.push_back(ReadMessage(q));
+    return out;
+}
+
 std::string TraceReader::MessageData(int64_t id)
 {
     std::string data;

@@ -113,6 +113,8 @@ class TraceReader
     std::vector<MessageSummary> Messages(int64_t session, const MessageFilter& filter, int64_t afterId = 0,
                                          int64_t limit = 1000);
     std::optional<MessageSummary> Message(int64_t id);
+    // The messages with these ids (primary-key lookups; unknown ids are skipped), in id order.
+    std::vector<MessageSummary> MessagesById(const std::vector<int64_t>& ids);
     // The stored bytes of a message (including the chunks of a large one).
     std::string MessageData(int64_t id);
     // Per-command latency statistics over the given sessions (all when empty).

@@ -1,6 +1,6 @@
 #include "StatsView.hpp"
 
-#include "ui/StatsQuery.hpp"
+#include "storage/TraceReader.hpp"
 #include "ui/Style.hpp"
 #include "ui/Timeline.hpp"
 
@@ -106,7 +106,10 @@ void StatsView::Load()
         "Statistics",
         [=, this](TaskContext& ctx)
         {
-            auto stats = std::make_shared<storage::TraceStats>(ComputeStats(ctx.Reader(path).Db(), session));
+            std::vector<int64_t> scope; // empty = every session
+            if (session)
+                scope.push_back(session);
+            auto stats = std::make_shared<storage::TraceStats>(ctx.Reader(path).Stats(scope));
             ctx.DoLater(
                 [=, this]
                 {

@@ -110,8 +110,12 @@ ResponseLink TaskLinker::OnResponse(const Envelope& env, const boost::json::obje
     }
     else if (requestCommand == "rrext_get_token")
     {
+        // The exchange that hands out a task's token belongs to that task.
         const std::string_view token = StringMember(body, "token");
-        RegisterToken(token, DeriveDisplayId(token, request.source));
+        const std::string task = DeriveDisplayId(token, request.source);
+        RegisterToken(token, task);
+        if (!task.empty() && task != request.task)
+            link.requestTask = link.response.task = task;
     }
     else if (requestCommand == "rrext_get_tasks")
     {

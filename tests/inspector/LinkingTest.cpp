@@ -160,8 +160,12 @@ TEST_F(Linking, GetTokenRegistersDerivedDisplayId)
 {
     session.Send(
         R"({"type":"request","seq":1,"command":"rrext_get_token","arguments":{"projectId":"8c0e","source":"webhook_1"}})");
-    session.Receive(WithToken(
+    auto response = session.Receive(WithToken(
         R"({"type":"response","seq":1,"request_seq":1,"command":"rrext_get_token","success":true,"body":{"token":"TOKEN"}})"));
+    // The exchange itself belongs to the task whose token it hands out: the response, and the request too.
+    EXPECT_EQ(response.message.task, TaskId);
+    ASSERT_EQ(response.updates.size(), 1u);
+    EXPECT_EQ(response.updates[0].task, TaskId);
     EXPECT_EQ(
         session.Send(WithToken(R"({"type":"request","seq":2,"command":"terminate","arguments":{"token":"TOKEN"}})"))
             .message.task,

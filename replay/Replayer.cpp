@@ -43,6 +43,7 @@ Replayer::Replayer(const Recording& recording, ReplayOptions options)
     : m_recording(recording), m_options(std::move(options))
 {
     m_report.session = recording.session.id;
+    m_secrets.Add(m_options.apiKey);
     Plan();
     CheckSecrets();
 }
@@ -461,6 +462,17 @@ void Replayer::Compare(Item& item, const Frame& live, int64_t nowNs)
         if ((expected.hasPayload || live.hasPayload) && expected.payload != live.payload)
             row.differences.push_back({"$.arguments.data", std::to_string(expected.payload.size()) + " bytes",
                                        std::to_string(live.payload.size()) + " bytes, other content"});
+    }
+    // The report is printed and saved: what differs must not show a credential of the replay.
+    if (request.command == "auth")
+        m_secrets.Add(StringMember(BodyOf(live.doc), "userToken"));
+    for (Difference& difference : row.differences)
+    {
+        std::string scrubbed;
+        if (m_secrets.Scrub(difference.then, scrubbed))
+            difference.then = std::move(scrubbed);
+        if (m_secrets.Scrub(difference.now, scrubbed))
+            difference.now = std::move(scrubbed);
     }
     row.status =
         row.successThen == row.successNow && row.differences.empty() ? RequestStatus::Matched : RequestStatus::Differs;

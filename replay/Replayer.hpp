@@ -12,6 +12,7 @@
 #include "Recording.hpp"
 #include "Remap.hpp"
 #include "Report.hpp"
+#include "inspector/KnownSecrets.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -110,8 +111,9 @@ class Replayer
     std::vector<size_t> m_responseOrder;  // items with a recorded response, in the order those responses came
     std::optional<std::pair<uint16_t, std::string>> m_recordedClose; // the client's close frame, if captured
     int64_t m_recordedCloseTs = 0;                                   // and when it came
-    std::string m_keyMarker; // marker of the first auth credential (the original API key), if redacted
-    Remap m_remap;           // capture -> now: ids handed out again, secrets given now
+    std::string m_keyMarker;           // marker of the first auth credential (the original API key), if redacted
+    Remap m_remap;                     // capture -> now: ids handed out again, secrets given now
+    inspector::KnownSecrets m_secrets; // the key given now and credentials the engine answers with: never reported
 
     Phase m_phase = Phase::Sending;
     int64_t m_startNs = -1;                     // first Poll

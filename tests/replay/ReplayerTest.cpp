@@ -438,3 +438,29 @@ TEST(Replayer, OnlyIdsTheEngineHandsOutAreRemappedOtherIdsAreCompared)
     ASSERT_EQ(row.differences.size(), 1u) << "a display id is handed out; a service id is data";
     EXPECT_EQ(row.differences[0].path, "$.body.webhook.id");
 }
+
+TEST(Replayer, TheReportNeverShowsTheKeyOrTheUserTokenGivenNow)
+{
+    auto b = AuthedSession(inspector::RedactionMarker("original-key-0001"));
+    size_t status = b.Request(R"({"type":"request","seq":2,"command":"rrext_get_task_status","arguments":{}})");
+    b.Response(
+        status,
+        R"({"type":"response","seq":2,"request_seq":2,"command":"rrext_get_task_status","success":true,"body":{"a":"x","b":"y"}})");
+    replay::ReplayOptions options;
+    options.apiKey = "a-different-key-0002";
+    Driver d(b.Get(), options);
+    d.Poll();
+    // An engine that answers with a user token of its own, then echoes both secrets where the capture had none.
+    d.Answer(
+        R"({"type":"response","seq":1,"request_seq":1,"command":"auth","success":true,"body":{"userToken":"rr_user_token_0003","userId":"local"}})");
+    d.Poll();
+    d.Answer(
+        R"({"type":"response","seq":2,"request_seq":2,"command":"rrext_get_task_status","success":true,"body":{"a":"a-different-key-0002","b":"rr_user_token_0003"}})");
+    auto report = d.Finish();
+    ASSERT_EQ(report.outcome, replay::Outcome::Differs);
+    const std::string text = json::serialize(replay::ReportJson(report));
+    EXPECT_EQ(text.find("a-different-key-0002"), std::string::npos) << text;
+    EXPECT_EQ(text.find("rr_user_token_0003"), std::string::npos) << text;
+    EXPECT_NE(text.find(inspector::RedactionMarker("a-different-key-0002")), std::string::npos) << text;
+    EXPECT_NE(text.find("$.body.b"), std::string::npos) << text;
+}

@@ -148,6 +148,15 @@ MessageLink TaskLinker::OnEvent(const Envelope& env, const boost::json::object& 
     MessageLink link;
     const auto* body = ObjectMember(&root, "body");
     link.task = StringMember(body, "__id");
+    if (env.event == "apaevt_status_update")
+    {
+        // An idle project's placeholder status names "<project_id>.<source>": no task runs.
+        const std::string_view project = StringMember(body, "project_id");
+        const std::string_view source = StringMember(body, "source");
+        if (!project.empty() && link.task.size() == project.size() + 1 + source.size() &&
+            link.task.starts_with(project) && link.task[project.size()] == '.' && link.task.ends_with(source))
+            link.task.clear();
+    }
     if (env.event != "apaevt_sse")
         return link;
     const auto pipeId = IntegerMember(body, "pipe_id");

@@ -87,6 +87,17 @@ TEST_F(Linking, EventTaskComesFromBodyId)
     EXPECT_EQ(placeholder.message.task, "");
 }
 
+TEST_F(Linking, IdleProjectPlaceholderStatusIsNoTask)
+{
+    // PROTOCOL §6.2: before any task runs, the monitor's status names "<project_id>.<source>".
+    const FeedResult idle = session.Receive(
+        R"({"type":"event","seq":2,"event":"apaevt_status_update","body":{"state":0,"status":"Not running","project_id":"8c0e41d2","source":"webhook_1","__id":"8c0e41d2.webhook_1"}})");
+    EXPECT_EQ(idle.message.task, "");
+    const FeedResult running = session.Receive(
+        R"({"type":"event","seq":3,"event":"apaevt_status_update","body":{"state":2,"project_id":"8c0e41d2","source":"webhook_1","__id":"5d41402a.webhook_1"}})");
+    EXPECT_EQ(running.message.task, "5d41402a.webhook_1");
+}
+
 TEST_F(Linking, ExecuteRequestGetsItsTaskWhenAnswered)
 {
     StartTask();

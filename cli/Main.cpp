@@ -12,7 +12,8 @@ int main(int argc, char** argv)
     using namespace dapscope::cli;
     CLI::App app{"dapscope: a protocol traffic debugger for the RocketRide engine.\n"
                  "Point an SDK at `dapscope proxy` instead of the engine, then look at what was said with "
-                 "`dapscope sessions`, `show` and `stats`.",
+                 "`dapscope sessions`, `show` and `stats`, or in the GUI, `dapscope-ui`. Share it with `export`, "
+                 "check an engine against it with `replay`, or stand it in for the engine with `serve-replay`.",
                  "dapscope"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "dapscope 0.1.0");

@@ -123,39 +123,48 @@ std::optional<SessionSummary> TraceReader::Session(int64_t id)
     return ReadSession(q);
 }
 
+std::string FilterConditions(const MessageFilter& filter)
+{
+    std::string sql;
+    if (filter.dir)
+        sql += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
+    if (filter.kind)
+        sql += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
+    if (!filter.command.empty())
+        sql += " AND command = :command";
+    if (!filter.event.empty())
+        sql += " AND event = :event";
+    if (!filter.task.empty())
+        sql += " AND task = :task";
+    if (filter.failedOnly)
+        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
+    if (filter.minLatencyNs)
+        sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
+    if (!filter.text.empty())
+        sql += " AND instr(CAST(data AS TEXT), :text) > 0";
+    return sql;
+}
+
+void BindFilter(SQLite::Statement& statement, const MessageFilter& filter)
+{
+    if (!filter.command.empty())
+        statement.bind(":command", filter.command);
+    if (!filter.event.empty())
+        statement.bind(":event", filter.event);
+    if (!filter.task.empty())
+        statement.bind(":task", filter.task);
+    if (!filter.text.empty())
+        statement.bind(":text", filter.text);
+}
+
 std::vector<MessageSummary> TraceReader::Messages(int64_t session, const MessageFilter& filter, int64_t afterId,
                                                   int64_t limit)
 {
-    std::string where = " WHERE session_id = :session AND id > :after AND id <= :last";
-    if (filter.dir)
-        where += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
-    if (filter.kind)
-        where += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
-    if (!filter.command.empty())
-        where += " AND command = :command";
-    if (!filter.event.empty())
-        where += " AND event = :event";
-    if (!filter.task.empty())
-        where += " AND task = :task";
-    if (filter.failedOnly)
-        where += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
-    if (filter.minLatencyNs)
-        where += " AND latency_ns >= :latency";
-    if (!filter.text.empty())
-        where += " AND instr(CAST(data AS TEXT), :text) > 0";
+    std::string where = " WHERE session_id = :session AND id > :after AND id <= :last" + FilterConditions(filter);
     SQLite::Statement q(m_db, std::string("SELECT ") + kMessageColumns + " FROM messages" + where +
                                   " ORDER BY id LIMIT :limit");
     q.bind(":session", session);
-    if (!filter.command.empty())
-        q.bind(":command", filter.command);
-    if (!filter.event.empty())
-        q.bind(":event", filter.event);
-    if (!filter.task.empty())
-        q.bind(":task", filter.task);
-    if (filter.minLatencyNs)
-        q.bind(":latency", *filter.minLatencyNs);
-    if (!filter.text.empty())
-        q.bind(":text", filter.text);
+    BindFilter(q, filter);
 
     std::vector<MessageSummary> out;
     // Rows of (after, last], up to what the page still needs.

@@ -5,6 +5,7 @@
 #include "inspector/Types.hpp"
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
 #include <optional>
@@ -76,7 +77,18 @@ struct MessageFilter
     bool failedOnly = false;             // success = 0, malformed, unanswered, orphan
     std::optional<int64_t> minLatencyNs; // latency at least this
     std::string text;                    // substring of the stored JSON
+
+    bool Empty() const
+    {
+        return !dir && !kind && command.empty() && event.empty() && task.empty() && !failedOnly && !minLatencyNs &&
+               text.empty();
+    }
 };
+
+// The one definition of what a filter means in SQL on `messages`: " AND ..." conditions (strings are named
+// parameters, never pasted in) and their binding. Used by TraceReader::Messages and the GUI's message index.
+std::string FilterConditions(const MessageFilter& filter);
+void BindFilter(SQLite::Statement& statement, const MessageFilter& filter);
 
 struct CommandStats
 {

@@ -7,46 +7,6 @@
 namespace dapscope::ui
 {
 
-std::string FilterConditions(const storage::MessageFilter& filter)
-{
-    std::string sql;
-    if (filter.dir)
-        sql += " AND dir = " + std::to_string(static_cast<int>(*filter.dir));
-    if (filter.kind)
-        sql += " AND kind = " + std::to_string(static_cast<int>(*filter.kind));
-    if (!filter.command.empty())
-        sql += " AND command = :command";
-    if (!filter.event.empty())
-        sql += " AND event = :event";
-    if (!filter.task.empty())
-        sql += " AND task = :task";
-    if (filter.failedOnly)
-        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
-    if (filter.minLatencyNs)
-        sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
-    if (!filter.text.empty())
-        sql += " AND instr(CAST(data AS TEXT), :text) > 0";
-    return sql;
-}
-
-void BindFilter(SQLite::Statement& statement, const storage::MessageFilter& filter)
-{
-    if (!filter.command.empty())
-        statement.bind(":command", filter.command);
-    if (!filter.event.empty())
-        statement.bind(":event", filter.event);
-    if (!filter.task.empty())
-        statement.bind(":task", filter.task);
-    if (!filter.text.empty())
-        statement.bind(":text", filter.text);
-}
-
-bool FilterIsEmpty(const storage::MessageFilter& f)
-{
-    return !f.dir && !f.kind && f.command.empty() && f.event.empty() && f.task.empty() && !f.failedOnly &&
-           !f.minLatencyNs && f.text.empty();
-}
-
 MessageIndex::MessageIndex(TaskRunner& tasks, std::string storePath) : m_tasks(tasks), m_path(std::move(storePath)) {}
 
 void MessageIndex::Reset(int64_t session, const storage::MessageFilter& filter)
@@ -118,9 +78,9 @@ void MessageIndex::StartScan()
                     hi = last.getColumn(0).getInt64();
                 }
             }
-            const bool unfiltered = FilterIsEmpty(filter);
+            const bool unfiltered = filter.Empty();
             SQLite::Statement q(db, "SELECT id FROM messages WHERE session_id = :session AND id > :lo AND id <= :hi" +
-                                        FilterConditions(filter) + " ORDER BY id");
+                                        storage::FilterConditions(filter) + " ORDER BY id");
             // Small first window: the first rows show at once; then larger ones (fewer round trips).
             int64_t window = unfiltered ? 4096 : 2048;
             int64_t cursor = lo;
@@ -131,7 +91,7 @@ void MessageIndex::StartScan()
                 q.bind(":session", session);
                 q.bind(":lo", cursor);
                 q.bind(":hi", end);
-                BindFilter(q, filter);
+                storage::BindFilter(q, filter);
                 std::vector<int64_t> ids;
                 while (q.executeStep())
                     ids.push_back(q.getColumn(0).getInt64());

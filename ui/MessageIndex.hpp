@@ -16,12 +16,6 @@
 namespace dapscope::ui
 {
 
-// The WHERE conditions of a filter (after "session_id = ? AND id > ? AND id <= ?"), with its text parameters
-// bound by name. Same meaning as storage::TraceReader::Messages.
-std::string FilterConditions(const storage::MessageFilter& filter);
-void BindFilter(SQLite::Statement& statement, const storage::MessageFilter& filter);
-bool FilterIsEmpty(const storage::MessageFilter& filter);
-
 class MessageIndex
 {
   public:

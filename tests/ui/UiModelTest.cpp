@@ -229,14 +229,14 @@ TEST(UiLatencyHistogram, FourBucketsPerDecadeFromOneMicrosecond)
 TEST(UiMessageIndex, FiltersBecomeSqlConditions)
 {
     storage::MessageFilter f;
-    EXPECT_TRUE(FilterIsEmpty(f));
-    EXPECT_EQ(FilterConditions(f), "");
+    EXPECT_TRUE(f.Empty());
+    EXPECT_EQ(storage::FilterConditions(f), "");
     f.dir = inspector::Direction::ServerToClient;
     f.failedOnly = true;
     f.minLatencyNs = 5'000'000;
     f.text = "needle";
-    EXPECT_FALSE(FilterIsEmpty(f));
-    const std::string sql = FilterConditions(f);
+    EXPECT_FALSE(f.Empty());
+    const std::string sql = storage::FilterConditions(f);
     EXPECT_NE(sql.find("dir = 1"), std::string::npos);
     EXPECT_NE(sql.find("success = 0"), std::string::npos);
     EXPECT_NE(sql.find("latency_ns >= 5000000"), std::string::npos);

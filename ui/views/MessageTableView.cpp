@@ -100,10 +100,10 @@ void MessageTableView::DrawToolbar()
     ImGui::SameLine();
     if (index.Scanning())
         ImGui::ProgressBar(index.Progress(), ImVec2(ImGui::GetFontSize() * 8, 0),
-                           FilterIsEmpty(index.Filter()) ? "loading" : "filtering");
+                           index.Filter().Empty() ? "loading" : "filtering");
     else if (!index.Error().empty())
         ColoredText(colors::kFailed, index.Error().c_str());
-    else if (session && FilterIsEmpty(index.Filter()))
+    else if (session && index.Filter().Empty())
         ImGui::Text("%zu messages", index.Size());
     else if (session)
         ImGui::Text("%zu of %lld", index.Size(), static_cast<long long>(session->messages));

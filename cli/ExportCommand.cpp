@@ -7,16 +7,6 @@
 
 #include <memory>
 
-namespace dapscope::storage
-{
-// Exports carry the keys of `show --json`; the shapes are the CLI's, so this overload lives with the CLI.
-void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, ExportFormat format,
-                    const std::string& path, const ProgressFn& progress)
-{
-    ExportSessions(reader, sessions, ExportSpec{format, cli::SessionJson, cli::MessageJson, progress}, path);
-}
-} // namespace dapscope::storage
-
 namespace dapscope::cli
 {
 
@@ -44,7 +34,7 @@ int RunExport(const ExportArgs& args)
     {
         storage::TraceReader reader(args.db);
         std::string label = "exporting " + std::to_string(args.sessions.size()) + " session(s)";
-        storage::ExportSessions(reader, args.sessions, *parsed, args.output, storage::TerminalProgress(label));
+        ExportSessions(reader, args.sessions, *parsed, args.output, storage::TerminalProgress(label));
         return kExitOk;
     }
     catch (const std::exception& e)

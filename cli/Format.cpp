@@ -155,4 +155,10 @@ const char* Arrow(inspector::Direction dir)
     return dir == inspector::Direction::ClientToServer ? "\xE2\x86\x92" : "\xE2\x86\x90"; // → / ←
 }
 
+void ExportSessions(storage::TraceReader& reader, const std::vector<int64_t>& sessions, storage::ExportFormat format,
+                    const std::string& path, const storage::ProgressFn& progress)
+{
+    storage::ExportSessions(reader, sessions, storage::ExportSpec{format, SessionJson, MessageJson, progress}, path);
+}
+
 } // namespace dapscope::cli

@@ -1,6 +1,7 @@
 #pragma once
 // Shared output helpers of the CLI: times, sizes, colours, and the JSON shapes of sessions and messages.
 
+#include "storage/Export.hpp"
 #include "storage/TraceReader.hpp"
 
 #include <boost/json.hpp>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace dapscope::cli
 {
@@ -37,6 +39,10 @@ struct Palette
 
 boost::json::object SessionJson(const storage::SessionSummary& session);
 boost::json::object MessageJson(const storage::MessageSummary& message);
+
+// storage::ExportSessions with these shapes: what `dapscope export` and the GUI write.
+void ExportSessions(storage::TraceReader& reader, const std::vector<int64_t>& sessions, storage::ExportFormat format,
+                    const std::string& path, const storage::ProgressFn& progress = {});
 
 // Print one JSON value on its own line and flush (for pipes and `--follow`).
 void PrintJsonLine(const boost::json::value& value);

@@ -27,14 +27,8 @@ std::optional<ExportFormat> ParseExportFormat(std::string_view name); // "har" /
 // Called now and then with messages written so far and the total.
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// Write the sessions to `path` ("-" = stdout), created 0600. The store holds no secrets (they were redacted
-// before storing), and exports never add any. Throws std::runtime_error with a one-line message.
-void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, ExportFormat format,
-                    const std::string& path, const ProgressFn& progress = {});
-
-// What an export writes. Sessions and messages carry the keys of `dapscope show --json`: the overload above
-// passes the CLI's shapes (cli/Format.hpp; it is defined in cli/ExportCommand.cpp, so storage does not depend
-// on the CLI).
+// What an export writes. Sessions and messages carry the keys of `dapscope show --json`: cli::ExportSessions
+// (cli/Format.hpp) passes the CLI's shapes, so storage does not depend on the CLI.
 //
 // HAR: one entry per session (request GET upstream + path, response 101, `_resourceType: "websocket"`), text
 // and binary messages in Chrome's `_webSocketMessages` ({type send|receive, time epoch seconds, opcode 1 with
@@ -55,6 +49,8 @@ struct ExportSpec
     ProgressFn progress;                                                   // may be empty
 };
 
+// Write the sessions to `path` ("-" = stdout), created 0600. The store holds no secrets (they were redacted
+// before storing), and exports never add any. Throws std::runtime_error with a one-line message.
 void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, const ExportSpec& spec,
                     const std::string& path);
 

@@ -64,7 +64,7 @@ struct ExportFixture : ::testing::Test
     std::string Export(storage::ExportFormat format, const std::string& name = "out")
     {
         storage::TraceReader reader(db);
-        storage::ExportSessions(reader, {1}, format, dir.File(name));
+        cli::ExportSessions(reader, {1}, format, dir.File(name));
         return ReadAll(dir.File(name));
     }
 };
@@ -200,7 +200,7 @@ TEST_F(ExportFixture, FilesAreCreatedPrivateEvenOverAnExistingFile)
 TEST_F(ExportFixture, AnUnknownSessionFailsBeforeAnyFileIsCreated)
 {
     storage::TraceReader reader(db);
-    EXPECT_THROW(storage::ExportSessions(reader, {1, 7}, storage::ExportFormat::Har, dir.File("x.har")),
+    EXPECT_THROW(cli::ExportSessions(reader, {1, 7}, storage::ExportFormat::Har, dir.File("x.har")),
                  std::runtime_error);
     EXPECT_FALSE(std::filesystem::exists(dir.File("x.har")));
 }
@@ -209,8 +209,8 @@ TEST_F(ExportFixture, ProgressReachesTheTotal)
 {
     storage::TraceReader reader(db);
     std::vector<std::pair<uint64_t, uint64_t>> calls;
-    storage::ExportSessions(reader, {1}, storage::ExportFormat::Jsonl, dir.File("x.jsonl"),
-                            [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+    cli::ExportSessions(reader, {1}, storage::ExportFormat::Jsonl, dir.File("x.jsonl"),
+                        [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
     ASSERT_FALSE(calls.empty());
     EXPECT_EQ(calls.back(), (std::pair<uint64_t, uint64_t>{6, 6}));
 }

@@ -1,6 +1,7 @@
 // export -> import -> export keeps every message: bytes (binary, empty, 1 MiB and more, text that is not UTF-8),
 // directions, order, timestamps, close and pong frames, partly captured messages, and the session's facts.
 
+#include "cli/Format.hpp"
 #include "storage/Export.hpp"
 #include "storage/Import.hpp"
 #include "storage/ImportParse.hpp"
@@ -187,13 +188,13 @@ TEST_P(RoundTrip, ExportImportExportKeepsEveryMessage)
     WriteCapture(original);
     {
         storage::TraceReader reader(original);
-        storage::ExportSessions(reader, {1, 2}, GetParam(), first);
+        cli::ExportSessions(reader, {1, 2}, GetParam(), first);
     }
     storage::ImportResult result = storage::ImportFile(imported, first);
     ASSERT_EQ(result.sessions, (std::vector<int64_t>{1, 2}));
     {
         storage::TraceReader reader(imported);
-        storage::ExportSessions(reader, result.sessions, GetParam(), second);
+        cli::ExportSessions(reader, result.sessions, GetParam(), second);
     }
 
     // The store after the trip holds what the capture stored, decoded the same way.
@@ -242,7 +243,7 @@ TEST(ForeignRoundTrip, HarWithoutDapscopeMembersKeepsDataMessagesToTheMicrosecon
     WriteCapture(dir.File("original.db"));
     {
         storage::TraceReader reader(dir.File("original.db"));
-        storage::ExportSessions(reader, {1}, storage::ExportFormat::Har, dir.File("full.har"));
+        cli::ExportSessions(reader, {1}, storage::ExportFormat::Har, dir.File("full.har"));
     }
     boost::json::value har = boost::json::parse(ReadAll(dir.File("full.har")));
     for (auto& entry : har.at("log").at("entries").as_array())
@@ -284,7 +285,7 @@ TEST(ForeignRoundTrip, SessionsWithoutAProperUpstreamOrPath)
     storage::ImportFile(dir.File("a.db"), dir.File("in.jsonl"));
     {
         storage::TraceReader reader(dir.File("a.db"));
-        storage::ExportSessions(reader, {1, 2}, storage::ExportFormat::Har, dir.File("out.har"));
+        cli::ExportSessions(reader, {1, 2}, storage::ExportFormat::Har, dir.File("out.har"));
     }
     boost::json::value har = boost::json::parse(ReadAll(dir.File("out.har")));
     EXPECT_EQ(har.at("log").at("entries").at(0).at("request").at("url"), "ws://localhost:5565/task");

@@ -1,5 +1,6 @@
 #include "ExportDialog.hpp"
 
+#include "cli/Format.hpp"
 #include "storage/Export.hpp"
 #include "ui/Style.hpp"
 
@@ -53,13 +54,13 @@ void ExportDialog::Start(int64_t session, bool har, const std::string& path)
         {
             storage::TraceReader& reader = ctx.Reader(store);
             uint64_t written = 0;
-            storage::ExportSessions(reader, {session}, har ? storage::ExportFormat::Har : storage::ExportFormat::Jsonl,
-                                    path,
-                                    [&](uint64_t done, uint64_t total)
-                                    {
-                                        written = done;
-                                        ctx.SetProgress(done, total);
-                                    });
+            cli::ExportSessions(reader, {session}, har ? storage::ExportFormat::Har : storage::ExportFormat::Jsonl,
+                                path,
+                                [&](uint64_t done, uint64_t total)
+                                {
+                                    written = done;
+                                    ctx.SetProgress(done, total);
+                                });
             ctx.DoLater(
                 [=, this]
                 {

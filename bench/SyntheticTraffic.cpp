@@ -22,7 +22,7 @@ proxy::TapRecord SyntheticTraffic::Message(proxy::Direction dir, std::string tex
     record.first = record.final = true;
     record.wireBytes = text.size();
     m_payloadBytes += text.size();
-    record.bytes = proxy::CapturedBytes(std::move(text));
+    record.bytes = proxy::SharedBytes(std::move(text));
     return record;
 }
 

@@ -20,8 +20,9 @@ struct CaptureOptions
     std::string storePath;
     proxy::RelayOptions relay;
     inspector::RedactionPolicy redaction;
-    size_t captureBufferBytes = 8u << 20;        // TapQueue budget before payloads are elided
-    unsigned upstreamTimeoutSecs = 10;           // connect + handshake limit for the upstream
+    size_t captureBufferBytes = 64u << 20;       // TapQueue budget before payloads are elided
+    uint64_t maxCaptureBytes = 64u << 20;        // bytes of one message kept in the store
+    unsigned upstreamTimeoutSecs = 10;           // connect + upgrade answer limit for the upstream (then 504)
     std::function<void(const std::string&)> log; // per-session lines (recorder thread)
 };
 

@@ -107,6 +107,10 @@ boost::json::object SessionJson(const storage::SessionSummary& s)
     o["error"] = TextOrNull(s.error);
     o["source"] = s.source;
     o["replay_of"] = OrNull(s.replayOf);
+    o["protocol"] = s.protocol;
+    bool websocket = s.protocol == "websocket";
+    o["extensions"] = websocket ? boost::json::value(s.extensions.value_or("")) : boost::json::value(nullptr);
+    o["subprotocol"] = websocket ? OrNull(s.subprotocol) : boost::json::value(nullptr);
     return o;
 }
 
@@ -118,9 +122,18 @@ boost::json::object MessageJson(const storage::MessageSummary& m)
     o["ts"] = IsoTime(m.tsNs);
     o["ts_ns"] = m.tsNs;
     o["dir"] = std::string(inspector::ToString(m.dir));
-    o["opcode"] = std::string(inspector::ToString(m.opcode));
+    bool http = m.kind == inspector::Kind::HttpRequest || m.kind == inspector::Kind::HttpResponse;
+    o["opcode"] = http ? boost::json::value(nullptr) : boost::json::value(std::string(inspector::ToString(m.opcode)));
     o["size"] = m.size;
+    o["wire_size"] = OrNull(m.wireSize);
     o["kind"] = std::string(inspector::ToString(m.kind));
+    if (http)
+    {
+        o["method"] = TextOrNull(m.method);
+        o["path"] = TextOrNull(m.path);
+        o["status"] = OrNull(m.status);
+        o["headers"] = m.headers;
+    }
     o["command"] = TextOrNull(m.command);
     o["subcommand"] = TextOrNull(m.subcommand);
     o["event"] = TextOrNull(m.event);
@@ -139,6 +152,7 @@ boost::json::object MessageJson(const storage::MessageSummary& m)
     o["truncated"] = (m.flags & 1) != 0;
     o["elided"] = (m.flags & 2) != 0;
     o["redacted"] = (m.flags & 4) != 0;
+    o["generated"] = (m.flags & 8) != 0;
     return o;
 }
 

@@ -22,7 +22,7 @@ struct ProxyArgs
     std::string upstream;
     std::string db;
     uint64_t maxCaptureBytes = 64u << 20;
-    uint64_t captureBuffer = 8u << 20;
+    uint64_t captureBuffer = 64u << 20;
     int64_t maxDbSizeMb = 0;
     std::string caFile;
     bool insecure = false;
@@ -71,8 +71,7 @@ int RunProxy(const ProxyArgs& args)
     options.relay.upstream = *upstream;
     options.relay.caFile = args.caFile;
     options.relay.insecure = args.insecure;
-    options.relay.subprotocols = args.subprotocols;
-    options.relay.limits.maxCaptureBytes = args.maxCaptureBytes;
+    options.maxCaptureBytes = args.maxCaptureBytes;
     options.relay.accessToken = args.accessToken;
     options.relay.tlsCert = args.tlsCert;
     options.relay.tlsKey = args.tlsKey;
@@ -108,6 +107,9 @@ int RunProxy(const ProxyArgs& args)
         std::printf("dapscope proxy: WARNING: listening on %s, reachable from the network; captured traffic may "
                     "contain API keys and other secrets%s\n",
                     listen->first.c_str(), args.accessToken.empty() ? " (consider --access-token)" : "");
+    if (!args.subprotocols.empty())
+        std::printf("dapscope proxy: WARNING: --subprotocol does nothing any more: the handshake goes to the "
+                    "engine as sent, so client and engine agree on a subprotocol themselves\n");
     if (args.insecure && upstream->tls)
         std::printf("dapscope proxy: WARNING: --insecure: the upstream certificate is not verified\n");
     const char* sdkScheme = args.tlsCert.empty() ? "http" : "https";
@@ -157,7 +159,8 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
         ->capture_default_str();
     command
         ->add_option("--capture-buffer", args->captureBuffer,
-                     "Bytes allowed to wait for the store writer before payloads are elided (e.g. 64MiB)")
+                     "Bytes allowed to wait for the store writer before payloads are elided (the bound on capture "
+                     "memory, e.g. 64MiB)")
         ->transform(CLI::AsSizeValue(false))
         ->capture_default_str();
     command
@@ -168,7 +171,7 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
         ->check(CLI::ExistingFile);
     command->add_flag("--insecure", args->insecure, "Do not verify the upstream's TLS certificate");
     command->add_option("--subprotocol", args->subprotocols,
-                        "Accept clients asking for this Sec-WebSocket-Protocol (repeatable)");
+                        "Obsolete: subprotocols are negotiated between client and engine (accepted, ignored)");
     command->add_option("--redact", args->redact,
                         "Also redact the value at this JSON path (repeatable), e.g. "
                         "'$.arguments.pipeline.config.key' or '$..password'");
@@ -182,7 +185,8 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
     command->add_option("--tls-key", args->tlsKey, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
     command
         ->add_option("--upstream-timeout", args->upstreamTimeout,
-                     "Seconds to wait for the upstream to connect and answer the handshake")
+                     "Seconds to wait for the engine to accept the connection and answer a WebSocket upgrade "
+                     "(then the client gets 504)")
         ->capture_default_str()
         ->check(CLI::Range(1, 600));
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });

@@ -46,6 +46,8 @@ int RunSessions(const SessionsArgs& args)
         for (const auto& s : sessions)
         {
             std::string sdk = s.clientName + (s.clientVersion.empty() ? "" : " " + s.clientVersion);
+            if (sdk.empty() && s.protocol == "http")
+                sdk = "(http)";
             std::string duration = s.endedNs ? HumanDuration(*s.endedNs - s.startedNs) : "live";
             std::string status = Status(s);
             const char* colour = !s.error.empty() ? c.red : !s.endedNs ? c.green : "";

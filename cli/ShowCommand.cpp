@@ -32,6 +32,10 @@ std::string Name(const storage::MessageSummary& m)
         name += " (" + m.subcommand + ")";
     if (m.kind == inspector::Kind::Control)
         name = std::string(inspector::ToString(m.opcode));
+    if (m.kind == inspector::Kind::HttpRequest)
+        name = m.method + " " + m.path;
+    if (m.kind == inspector::Kind::HttpResponse)
+        name = m.status ? std::to_string(*m.status) : "?";
     return inspector::EscapeForTerminal(name, 40);
 }
 
@@ -54,7 +58,8 @@ void PrintLine(const storage::MessageSummary& m, int64_t originNs, bool absolute
         std::snprintf(text, sizeof text, "%12.6f", static_cast<double>(m.tsNs - originNs) / 1e9);
         time = text;
     }
-    std::string latency = m.latencyNs && m.kind == inspector::Kind::Response ? HumanDuration(*m.latencyNs) : "";
+    bool answer = m.kind == inspector::Kind::Response || m.kind == inspector::Kind::HttpResponse;
+    std::string latency = m.latencyNs && answer ? HumanDuration(*m.latencyNs) : "";
     std::string status;
     const char* colour = "";
     using inspector::ExchangeState;
@@ -76,6 +81,16 @@ void PrintLine(const storage::MessageSummary& m, int64_t originNs, bool absolute
     }
     else if (m.kind == Kind::Response)
         status = "ok";
+    else if (m.kind == Kind::HttpResponse && m.status >= 400)
+    {
+        status = "HTTP " + std::to_string(*m.status);
+        colour = c.red;
+    }
+    else if (m.kind == Kind::HttpRequest && m.state == ExchangeState::Unanswered)
+    {
+        status = "unanswered";
+        colour = c.yellow;
+    }
     else if (m.kind == Kind::Request && m.state != ExchangeState::Answered)
     {
         status = std::string(inspector::ToString(m.state));
@@ -83,6 +98,8 @@ void PrintLine(const storage::MessageSummary& m, int64_t originNs, bool absolute
     }
     if (!m.task.empty() && m.kind != Kind::Malformed)
         status += std::string(status.empty() ? "" : "  ") + c.dim + "task " + m.task + c.reset;
+    if (m.flags & 8)
+        status += "  [by dapscope]";
     if (m.flags & 2)
         status += "  [bytes elided]";
     else if (m.flags & 1)
@@ -108,7 +125,8 @@ int RunShow(ShowArgs args)
         {
             args.filter.kind = inspector::ParseKind(args.kind);
             if (!args.filter.kind)
-                return Fail("--kind must be request, response, event, malformed or control");
+                return Fail("--kind must be request, response, event, malformed, control, http_request or "
+                            "http_response");
         }
         storage::TraceReader reader(args.db);
         auto session = reader.Session(args.session);

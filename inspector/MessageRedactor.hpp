@@ -31,6 +31,14 @@ class MessageRedactor
     // Replace every secret learned so far inside arbitrary bytes.
     bool ScrubKnownSecrets(std::string& bytes) const;
 
+    // HTTP messages (plain HTTP on the proxy port, the heads of WebSocket upgrades): credentials in headers and
+    // in the query (Authorization, Cookie, Set-Cookie, ?auth=, names with KEY/TOKEN/SECRET/PASSWORD) become
+    // markers and are learned, then every known secret is scrubbed. Returns the head to store.
+    std::string RedactHttpHead(std::string_view head);
+    // A body: a JSON document gets the user rules and its string values under secret-looking names replaced;
+    // every known secret is scrubbed. Returns the bytes to store instead of `body` when anything changed.
+    std::optional<std::string> RedactHttpBody(std::string_view body, bool truncated);
+
   private:
     struct Found
     {

@@ -6,6 +6,8 @@
 #include "MessageRedactor.hpp"
 #include "TaskLinker.hpp"
 
+#include <deque>
+
 namespace dapscope::inspector
 {
 namespace
@@ -30,6 +32,13 @@ struct SessionInspector::State
     Correlator correlator;    // pending requests, pairing and latency
     TaskLinker linker;        // tokens, tasks and open pipes
     SessionFacts facts;       // client identity and auth outcome
+
+    struct PendingHttp
+    {
+        MessageId id;
+        int64_t lastByteNs;
+    };
+    std::deque<PendingHttp> httpRequests; // HTTP requests not answered yet, in order
 };
 
 void SessionInspector::State::ProcessRequest(MessageId id, const WireMessage& wire, DecodedMessage& decoded,
@@ -113,6 +122,18 @@ FeedResult SessionInspector::Feed(MessageId id, const WireMessage& message)
     try
     {
         State& state = *m_state;
+        if (!message.problem.empty())
+        {
+            // The transport could not decode it (a corrupt compressed message, bytes lost): keep what there is,
+            // with every known secret scrubbed, and trust none of it.
+            result.message.id = id;
+            result.message.envelope.kind = Kind::Malformed;
+            result.message.envelope.malformedReason = std::string(message.problem);
+            std::string bytes(message.bytes);
+            if (state.redactor.ScrubKnownSecrets(bytes))
+                result.message.redactedBytes = std::move(bytes);
+            return result;
+        }
         DecodedMessage decoded;
         DecodeMessage(state.reader, message.opcode, message.bytes, message.size, message.truncated, decoded);
         std::string requestCommand;
@@ -146,11 +167,107 @@ FeedResult SessionInspector::Feed(MessageId id, const WireMessage& message)
     return result;
 }
 
+namespace
+{
+// "GET /x HTTP/1.1" -> method and target; "HTTP/1.1 404 Not Found" -> status.
+void ParseStartLine(std::string_view head, HttpFields& fields)
+{
+    std::string_view line = head.substr(0, head.find_first_of("\r\n"));
+    size_t first = line.find(' ');
+    if (first == std::string_view::npos)
+        return;
+    size_t second = line.find(' ', first + 1);
+    std::string_view middle = line.substr(first + 1, second == std::string_view::npos ? second : second - first - 1);
+    if (line.starts_with("HTTP/"))
+    {
+        int status = 0;
+        for (char c : middle.substr(0, 3))
+            status = c >= '0' && c <= '9' ? status * 10 + (c - '0') : -1000;
+        fields.status = status > 0 ? status : 0;
+    }
+    else
+    {
+        fields.method = std::string(line.substr(0, first));
+        fields.target = std::string(middle);
+    }
+}
+} // namespace
+
+FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& message)
+{
+    FeedResult result;
+    InspectedMessage& out = result.message;
+    out.id = id;
+    try
+    {
+        State& state = *m_state;
+        HttpFields fields;
+        fields.head = state.redactor.RedactHttpHead(message.head);
+        ParseStartLine(fields.head, fields);
+        out.redactedBytes = state.redactor.RedactHttpBody(message.body, message.truncated);
+        bool request = message.dir == Direction::ClientToServer;
+        out.envelope.kind = request ? Kind::HttpRequest : Kind::HttpResponse;
+        if (request)
+        {
+            out.state = ExchangeState::Pending;
+            state.httpRequests.push_back({id, message.lastByteNs});
+        }
+        else if (fields.status >= 200 || fields.status == 101 || fields.status == 0)
+        {
+            if (state.httpRequests.empty())
+                out.state = ExchangeState::Orphan;
+            else
+            {
+                State::PendingHttp answered = state.httpRequests.front();
+                state.httpRequests.pop_front();
+                out.state = ExchangeState::Answered;
+                out.pairId = answered.id;
+                out.latencyNs = message.firstByteNs - answered.lastByteNs;
+                MessageUpdate& update = result.updates.emplace_back();
+                update.id = answered.id;
+                update.state = ExchangeState::Answered;
+                update.pairId = id;
+                update.latencyNs = out.latencyNs;
+            }
+        }
+        out.http = std::move(fields);
+    }
+    catch (...)
+    {
+        result = FeedResult{};
+        result.message.id = id;
+        result.message.envelope.kind = Kind::Malformed;
+        result.message.envelope.malformedReason = "internal error";
+        if (m_state->redactor.Enabled())
+            result.message.redactedBytes.emplace();
+    }
+    return result;
+}
+
+std::string SessionInspector::RedactHead(std::string_view head)
+{
+    try
+    {
+        return m_state->redactor.RedactHttpHead(head);
+    }
+    catch (...)
+    {
+        return m_state->redactor.Enabled() ? std::string() : std::string(head);
+    }
+}
+
 std::vector<MessageUpdate> SessionInspector::Finish()
 {
     std::vector<MessageUpdate> updates;
     try
     {
+        for (const State::PendingHttp& request : m_state->httpRequests)
+        {
+            MessageUpdate& update = updates.emplace_back();
+            update.id = request.id;
+            update.state = ExchangeState::Unanswered;
+        }
+        m_state->httpRequests.clear();
         for (const MessageId id : m_state->correlator.TakePending())
         {
             MessageUpdate& update = updates.emplace_back();

@@ -14,6 +14,26 @@
 namespace dapscope::inspector
 {
 
+// What an HTTP message adds to its row (plain HTTP on the proxy port, or an upgrade the engine refused).
+struct HttpFields
+{
+    std::string method; // requests
+    std::string target; // requests: path and query, secrets redacted
+    int status = 0;     // responses
+    std::string head;   // the whole head, secrets redacted
+};
+
+// One HTTP message as captured: its head as it went over the wire and its body, de-chunked.
+struct HttpWireMessage
+{
+    Direction dir = Direction::ClientToServer; // c2s: a request
+    int64_t firstByteNs = 0;
+    int64_t lastByteNs = 0;
+    std::string_view head;  // start line to the empty line
+    std::string_view body;  // captured body bytes (a prefix when truncated)
+    bool truncated = false; // body is a prefix of the message's body
+};
+
 // One message after inspection: what the store keeps next to (or instead of) the raw bytes.
 struct InspectedMessage
 {
@@ -25,6 +45,7 @@ struct InspectedMessage
     ExchangeState state = ExchangeState::None; // where the message stands in its request/response exchange
     std::optional<MessageId> pairId;           // the request of a response, or the response of a request
     std::optional<int64_t> latencyNs;          // response first byte - request last byte (on both sides)
+    std::optional<HttpFields> http;            // HTTP messages only
 };
 
 // A change to a message fed earlier (a request gets answered, a pending request ends unanswered, a task becomes known).
@@ -71,6 +92,13 @@ class SessionInspector
 
     // Feed the next message of the session (ids are the caller's, increasing). Never throws.
     FeedResult Feed(MessageId id, const WireMessage& message);
+
+    // Feed the next HTTP message of the session. Responses pair with requests in order (HTTP/1.1 answers in
+    // request order); 1xx interim responses pair with nothing. Never throws.
+    FeedResult FeedHttp(MessageId id, const HttpWireMessage& message);
+    // A head with its credentials redacted (the heads of a WebSocket upgrade, kept with the session); the
+    // secrets in it are learned for the rest of the session.
+    std::string RedactHead(std::string_view head);
 
     // The session ended: every pending request becomes Unanswered.
     std::vector<MessageUpdate> Finish();

@@ -40,6 +40,10 @@ std::string_view ToString(Kind k)
         return "malformed";
     case Kind::Control:
         return "control";
+    case Kind::HttpRequest:
+        return "http_request";
+    case Kind::HttpResponse:
+        return "http_response";
     }
     return "unknown";
 }
@@ -87,7 +91,8 @@ std::optional<Opcode> ParseOpcode(std::string_view s)
 
 std::optional<Kind> ParseKind(std::string_view s)
 {
-    for (Kind k : {Kind::Request, Kind::Response, Kind::Event, Kind::Malformed, Kind::Control})
+    for (Kind k : {Kind::Request, Kind::Response, Kind::Event, Kind::Malformed, Kind::Control, Kind::HttpRequest,
+                   Kind::HttpResponse})
     {
         if (ToString(k) == s)
             return k;

@@ -30,7 +30,9 @@ enum class Kind : uint8_t
     Response,
     Event,
     Malformed,
-    Control, // close / ping / pong frames
+    Control,      // close / ping / pong frames
+    HttpRequest,  // a plain HTTP request on the proxy port (or an upgrade the engine refused)
+    HttpResponse, // its response
 };
 
 // Where a request or response stands in its exchange.
@@ -57,11 +59,13 @@ struct WireMessage
     std::string_view bytes;  // captured bytes (may be a prefix when truncated)
     uint64_t size = 0;       // full size on the wire
     bool truncated = false;  // bytes is a prefix of the message
+    std::string_view problem; // the transport could not decode it (bad compressed data, ...): malformed
 };
 
 std::string_view ToString(Direction d); // "c2s" / "s2c"
 std::string_view ToString(Opcode o);    // "text" / "binary" / "close" / "ping" / "pong"
-std::string_view ToString(Kind k);      // "request" / "response" / "event" / "malformed" / "control"
+// "request" / "response" / "event" / "malformed" / "control" / "http_request" / "http_response"
+std::string_view ToString(Kind k);
 // "" / "pending" / "answered" / "unanswered" / "orphan" / "duplicate" / "mismatch"
 std::string_view ToString(ExchangeState s);
 std::optional<Direction> ParseDirection(std::string_view s);

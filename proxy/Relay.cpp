@@ -5,8 +5,10 @@
 
 #include <libwebsockets.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -14,31 +16,47 @@
 namespace dapscope::proxy
 {
 
-// Everything the glue keeps per session: the core plus what lws forgets after the handshake.
+// The engine's numeric address. lws 4.1 resolves names with a blocking getaddrinfo() on its only thread, which
+// would stall every session: the proxy resolves once at start and again, on a thread of its own, after a
+// connection to the engine failed (its address may have changed).
+struct UpstreamAddress
+{
+    std::mutex mutex;
+    std::string host; // as configured
+    std::string ip;   // what the last resolution gave
+    bool resolving = false;
+};
+
+// One side of a session, as lws sees it: the wsi's opaque user data points here.
+struct Leg
+{
+    RelaySession* session = nullptr;
+    Side side = Side::Client;
+    lws* wsi = nullptr;                      // null once closed or detached
+    std::unique_ptr<net::TlsChannel> tls;    // when this leg speaks TLS (through the proxy's own OpenSSL layer)
+    bool ready = false;                      // connected, and TLS handshake done where there is TLS
+    bool closeNotifySent = false;            // TLS: our close_notify went out before closing
+};
+
 struct RelaySession
 {
-    RelaySession(uint64_t id, RelayLimits limits, TapQueue& tap) : core(id, limits, tap) {}
+    RelaySession(uint64_t id, const RelaySettings& settings, TapQueue& tap) : core(id, settings, tap)
+    {
+        legs[0].session = legs[1].session = this;
+        legs[0].side = Side::Client;
+        legs[1].side = Side::Upstream;
+    }
 
     RelayCore core;
-    lws* wsi[2] = {nullptr, nullptr}; // indexed by Side; null once that side is gone
-    std::string path;                 // request URI with query, forwarded as is
-    std::string origin;               // handshake headers forwarded upstream
-    std::string subprotocol;
-    std::string authorization;
-    std::string cookie;
-    std::string userAgent;
-    std::string forwardedFor; // X-Forwarded-For to send: the client's chain plus its address
+    Leg legs[2];        // indexed by Side
+    uint64_t timer = 0; // the core's deadline (EventLoop timer id, 0 = none)
+
+    Leg& At(Side side) { return legs[static_cast<size_t>(side)]; }
 };
 
 namespace
 {
-constexpr size_t kRelayRxBuffer = 64 * 1024; // bytes per receive callback
-
-// Per-session data lws keeps for the client-facing wsi (zero-filled, no constructor runs).
-struct RelayPss
-{
-    RelaySession* session;
-};
+constexpr size_t kTxPacket = 64 * 1024; // bytes lws sends per write before keeping the rest
 
 int RelayCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len)
 {
@@ -47,7 +65,7 @@ int RelayCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     try
     {
-        return relay->OnEvent(wsi, reason, user, in, len);
+        return relay->OnEvent(wsi, reason, in, len);
     }
     catch (const std::exception& e)
     {
@@ -56,65 +74,108 @@ int RelayCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
     }
 }
 
-// lws keeps pointers to protocol tables for as long as the context lives, which can be longer than a Relay.
-const lws_protocols* MakeProtocols(const std::vector<std::string>& subprotocols)
+const lws_protocols kRelayProtocols[] = {
+    {"dapscope-relay", RelayCallback, 0, 0, 0, nullptr, kTxPacket},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+std::string Resolve(const std::string& host, std::string& error)
 {
-    static std::mutex mutex;
-    static std::deque<std::string> names;
-    static std::deque<std::vector<lws_protocols>> tables;
-    std::lock_guard lock(mutex);
-    std::vector<lws_protocols> table;
-    table.push_back({"dapscope-relay", RelayCallback, sizeof(RelayPss), kRelayRxBuffer, 0, nullptr, 0});
-    for (const std::string& name : subprotocols)
+    addrinfo hints{};
+    hints.ai_family = AF_INET; // the loop's context has IPv6 off
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result);
+    if (rc != 0 || !result)
     {
-        names.push_back(name);
-        table.push_back({names.back().c_str(), RelayCallback, sizeof(RelayPss), kRelayRxBuffer, 0, nullptr, 0});
+        error = gai_strerror(rc);
+        return {};
     }
-    table.push_back({nullptr, nullptr, 0, 0, 0, nullptr, 0});
-    tables.push_back(std::move(table));
-    return tables.back().data();
+    char text[INET_ADDRSTRLEN] = "";
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr, text, sizeof text);
+    freeaddrinfo(result);
+    return text;
 }
 
-// False when the header does not fit in lws's handshake buffer.
-bool AddHeader(lws* wsi, const char* name, const std::string& value, unsigned char** position, unsigned char* end)
+void ResolveAgain(const std::shared_ptr<UpstreamAddress>& address)
 {
-    if (value.empty())
-        return true;
-    return !lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
-                                        reinterpret_cast<const unsigned char*>(value.data()),
-                                        static_cast<int>(value.size()), position, end);
+    {
+        std::lock_guard lock(address->mutex);
+        if (address->resolving)
+            return;
+        address->resolving = true;
+    }
+    std::thread(
+        [address]
+        {
+            std::string error;
+            std::string ip = Resolve(address->host, error);
+            std::lock_guard lock(address->mutex);
+            if (!ip.empty())
+                address->ip = ip;
+            address->resolving = false;
+        })
+        .detach();
 }
 
-std::string PeerIp(const std::string& peer)
+// Raw bytes from lws's per-thread read buffer, copied once into a buffer the write queue and the tap share.
+SharedBytes CopyRead(const void* in, size_t len)
 {
-    size_t colon = peer.rfind(':');
-    return colon == std::string::npos ? peer : peer.substr(0, colon);
+    std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(len);
+    std::memcpy(buffer.get(), in, len);
+    const char* data = buffer.get();
+    return SharedBytes(std::move(buffer), data, len);
+}
+
+void Kill(lws* wsi)
+{
+    lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 } // namespace
 
 Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     : m_loop(loop), m_options(std::move(options)), m_tap(tap)
 {
-    m_protocols = MakeProtocols(m_options.subprotocols);
+    const net::EngineUri& upstream = m_options.upstream;
+    m_settings.upstreamHost = upstream.HostPort();
+    net::EngineUri shown = upstream;
+    shown.path.clear();
+    m_settings.upstreamUri = shown.ToString();
+    m_settings.clientTls = !m_options.tlsCert.empty();
+    m_settings.accessToken = m_options.accessToken;
+    m_settings.limits = m_options.limits;
+
+    m_address = std::make_shared<UpstreamAddress>();
+    m_address->host = upstream.host;
+    std::string error;
+    m_address->ip = Resolve(upstream.host, error);
+    if (m_address->ip.empty())
+        throw std::runtime_error("cannot resolve the upstream host " + upstream.host + ": " + error);
+
+    if (upstream.tls)
+    {
+        m_clientTls = net::TlsContext::Client({m_options.caFile, m_options.insecure}, error);
+        if (!m_clientTls)
+            throw std::runtime_error(error);
+    }
+    if (!m_options.tlsCert.empty())
+    {
+        m_serverTls = net::TlsContext::Server({m_options.tlsCert, m_options.tlsKey}, error);
+        if (!m_serverTls)
+            throw std::runtime_error(error);
+    }
+
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.port = m_options.listenPort;
     info.iface = m_options.listenHost.c_str();
-    info.protocols = m_protocols;
+    info.protocols = kRelayProtocols;
     info.user = this;
     info.vhost_name = "dapscope-relay";
-    if (m_options.upstream.tls || !m_options.tlsCert.empty())
-    {
-        info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; // TLS (the client side loads the system CAs)
-        if (!m_options.caFile.empty())
-            info.client_ssl_ca_filepath = m_options.caFile.c_str();
-    }
-    if (!m_options.tlsCert.empty())
-    {
-        info.ssl_cert_filepath = m_options.tlsCert.c_str();
-        info.ssl_private_key_filepath = m_options.tlsKey.c_str();
-        info.alpn = "http/1.1"; // WebSocket over HTTP/1.1 only, never h2
-    }
+    // Every accepted socket goes to our protocol as raw bytes: HTTP is parsed by the relay itself.
+    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG;
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = "dapscope-relay";
     m_vhost = m_loop.CreateVhost(info);
     if (!m_vhost)
         throw std::runtime_error("cannot listen on " + m_options.listenHost + ":" +
@@ -139,20 +200,16 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
         [this]
         {
             m_stopping = true;
-            std::vector<uint64_t> ids;
+            std::vector<RelaySession*> sessions;
             for (auto& [id, session] : m_sessions)
-                ids.push_back(id);
-            for (uint64_t id : ids)
+                sessions.push_back(session.get());
+            for (RelaySession* session : sessions)
             {
-                auto it = m_sessions.find(id);
-                if (it == m_sessions.end())
-                    continue;
-                RelaySession& session = *it->second;
-                session.core.Shutdown(1001, "dapscope proxy shutting down");
-                Execute(session);
-                if (session.core.UpstreamConnecting() && session.wsi[1])
-                    lws_set_timeout(session.wsi[1], PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
+                session->core.Shutdown(net::WallNs());
+                Execute(*session);
             }
+            for (RelaySession* session : sessions)
+                ForgetIfFinished(*session);
         });
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (OpenSessions() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -161,77 +218,96 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
         [this]
         {
             size_t dropped = m_sessions.size();
-            std::vector<lws*> victims;
-            for (auto& [id, session] : m_sessions)
-                for (lws* wsi : session->wsi)
-                    if (wsi)
-                        victims.push_back(wsi);
-            for (lws* wsi : victims)
-                lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
+            while (!m_sessions.empty())
+            {
+                RelaySession& session = *m_sessions.begin()->second;
+                for (Side side : {Side::Client, Side::Upstream})
+                {
+                    if (lws* wsi = session.At(side).wsi)
+                        Kill(wsi);
+                    Detach(session, side);
+                    session.core.Closed(side, net::WallNs());
+                }
+                session.core.Commands().clear();
+                if (session.timer)
+                    m_loop.Cancel(session.timer);
+                m_sessions.erase(m_sessions.begin());
+            }
+            m_openSessions = 0;
             return dropped;
         });
 }
 
-void Relay::Accept(lws* wsi, void* user)
+void Relay::Accept(lws* wsi)
 {
     uint64_t id = m_nextSession++;
-    auto owned = std::make_unique<RelaySession>(id, m_options.limits, m_tap);
+    auto owned = std::make_unique<RelaySession>(id, m_settings, m_tap);
     RelaySession& session = *owned;
     m_sessions[id] = std::move(owned);
     m_openSessions = m_sessions.size();
-    static_cast<RelayPss*>(user)->session = &session;
-    session.wsi[0] = wsi;
-
-    // lws drops the headers after this callback: copy what goes upstream now.
-    std::string peer = net::PeerAddress(wsi);
-    session.path = net::CopyRequestUri(wsi, "dapscope_token"); // the proxy's own token never goes upstream
-    session.origin = net::CopyHeader(wsi, WSI_TOKEN_ORIGIN);
-    session.subprotocol = net::CopyHeader(wsi, WSI_TOKEN_PROTOCOL);
-    session.authorization = net::CopyHeader(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    session.cookie = net::CopyHeader(wsi, WSI_TOKEN_HTTP_COOKIE);
-    session.userAgent = net::CopyHeader(wsi, WSI_TOKEN_HTTP_USER_AGENT);
-    std::string chain = net::CopyHeader(wsi, WSI_TOKEN_X_FORWARDED_FOR);
-    session.forwardedFor = (chain.empty() ? "" : chain + ", ") + PeerIp(peer);
-
-    net::EngineUri upstream = m_options.upstream;
-    upstream.path.clear();
-    session.core.Open(net::WallNs(), peer, session.path, upstream.ToString(), session.userAgent);
+    Leg& client = session.At(Side::Client);
+    client.wsi = wsi;
+    lws_set_opaque_user_data(wsi, &client);
+    if (m_serverTls)
+        client.tls = net::TlsChannel::Server(*m_serverTls);
+    else
+        client.ready = true;
+    session.core.Accepted(net::WallNs(), net::PeerAddress(wsi));
     Execute(session);
-    ConnectUpstream(session);
 }
 
 void Relay::ConnectUpstream(RelaySession& session)
 {
-    const net::EngineUri& upstream = m_options.upstream;
-    std::string hostPort = upstream.HostPort();
+    std::string ip;
+    {
+        std::lock_guard lock(m_address->mutex);
+        ip = m_address->ip;
+    }
+    Leg& leg = session.At(Side::Upstream);
     lws_client_connect_info info;
     std::memset(&info, 0, sizeof info);
     info.context = m_loop.Context();
     info.vhost = m_vhost;
-    info.address = upstream.host.c_str();
-    info.port = upstream.port;
-    info.path = session.path.c_str();
-    info.host = hostPort.c_str();
-    info.origin = session.origin.empty() ? nullptr : session.origin.c_str();
-    info.protocol = session.subprotocol.empty() ? nullptr : session.subprotocol.c_str();
-    info.local_protocol_name = m_protocols[0].name;
-    info.opaque_user_data = &session;
-    info.alpn = "http/1.1";
-    if (upstream.tls)
+    info.address = ip.c_str();
+    info.port = m_options.upstream.port;
+    info.path = "/";
+    info.host = info.address;
+    info.origin = info.address;
+    info.method = "RAW";
+    info.local_protocol_name = kRelayProtocols[0].name;
+    info.opaque_user_data = &leg;
+    // A NULL return fires no callback (and leaves pwsi dangling in lws 4.1): use the return value only.
+    lws* wsi = lws_client_connect_via_info(&info);
+    if (!wsi)
     {
-        info.ssl_connection = LCCSCF_USE_SSL;
-        if (m_options.insecure)
-            info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                   LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+        leg.wsi = nullptr;
+        session.core.UpstreamFailed(net::WallNs(), "cannot connect to " + ip + ":" +
+                                                       std::to_string(m_options.upstream.port));
+        ResolveAgain(m_address);
+        return;
     }
-    lws* wsi = nullptr;
-    info.pwsi = &wsi;
-    uint64_t id = session.core.Id();
-    lws_client_connect_via_info(&info);
-    // A synchronous failure has already run CLIENT_CONNECTION_ERROR (and may have ended the session).
-    auto it = m_sessions.find(id);
-    if (it != m_sessions.end() && wsi && !it->second->core.IsGone(Side::Upstream))
-        it->second->wsi[1] = wsi;
+    leg.wsi = wsi;
+}
+
+bool Relay::ReceiveTls(RelaySession& session, Side side, const void* in, size_t len)
+{
+    Leg& leg = session.At(side);
+    std::string plain;
+    bool ok = leg.tls->ReceiveCipher(static_cast<const uint8_t*>(in), len, plain);
+    if (leg.tls->HasCipher())
+        lws_callback_on_writable(leg.wsi); // handshake records or alerts to send
+    if (!ok)
+        return false;
+    if (!leg.ready && leg.tls->HandshakeDone())
+    {
+        leg.ready = true;
+        lws_callback_on_writable(leg.wsi); // what waited for the handshake
+        if (side == Side::Upstream)
+            session.core.UpstreamConnected(net::WallNs());
+    }
+    if (!plain.empty())
+        session.core.Received(side, SharedBytes(std::move(plain)), net::WallNs());
+    return true;
 }
 
 void Relay::Execute(RelaySession& session)
@@ -243,177 +319,220 @@ void Relay::Execute(RelaySession& session)
         commands.swap(session.core.Commands());
         for (const RelayCommand& command : commands)
         {
-            lws* wsi = session.wsi[static_cast<size_t>(command.side)];
-            if (!wsi)
-                continue;
-            if (command.type == RelayCommand::Type::SetRx)
-                lws_rx_flow_control(wsi, command.enable ? 1 : 0);
-            else if (session.core.HasFrames(command.side) && !lws_send_pipe_choked(wsi))
+            Leg& leg = session.At(command.side);
+            switch (command.type)
             {
-                // The socket can take it now: write without waiting a loop pass for WRITEABLE (latency).
-                bool close = false;
-                if (!WriteOne(session, command.side, wsi, close))
-                    lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            case RelayCommand::Type::Connect:
+                ConnectUpstream(session);
+                break;
+            case RelayCommand::Type::Flush:
+                if (!leg.wsi || !leg.ready)
+                    break;
+                if (leg.wsi == m_connecting || lws_send_pipe_choked(leg.wsi))
+                    lws_callback_on_writable(leg.wsi);
+                else
+                    Write(session, command.side, false); // now, without waiting a loop pass (latency)
+                break;
+            case RelayCommand::Type::SetRx:
+                if (leg.wsi)
+                    lws_rx_flow_control(leg.wsi, command.enable ? 1 : 0);
+                break;
+            case RelayCommand::Type::Drop:
+                if (lws* wsi = leg.wsi)
+                {
+                    Detach(session, command.side);
+                    Kill(wsi);
+                }
+                break;
+            case RelayCommand::Type::SetTimer:
+                ArmTimer(session, command.ms);
+                break;
             }
-            else
-                lws_callback_on_writable(wsi);
         }
     }
 }
 
-bool Relay::WriteOne(RelaySession& session, Side side, lws* wsi, bool& close)
+int Relay::Write(RelaySession& session, Side side, bool own)
 {
-    WriteStep step = session.core.Writable(side);
-    if (step.kind == WriteStep::Kind::Close)
+    Leg& leg = session.At(side);
+    lws* wsi = leg.wsi;
+    if (!wsi)
+        return 0;
+    SharedBytes bytes;
+    std::string cipher;
+    while (!lws_partial_buffered(wsi))
     {
-        lws_close_reason(wsi, static_cast<lws_close_status>(step.code),
-                         reinterpret_cast<unsigned char*>(step.reason.data()), step.reason.size());
-        close = true;
-        return true;
+        if (leg.tls)
+        {
+            if (!leg.tls->HasCipher())
+            {
+                if (!leg.ready || !session.core.NextWrite(side, bytes))
+                    break;
+                leg.tls->SendPlain(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+            }
+            cipher.clear();
+            leg.tls->TakeCipher(cipher);
+            if (cipher.empty())
+                continue;
+            if (lws_write(wsi, reinterpret_cast<unsigned char*>(cipher.data()), cipher.size(), LWS_WRITE_RAW) < 0)
+                return own ? -1 : (Kill(wsi), 0);
+        }
+        else
+        {
+            if (!session.core.NextWrite(side, bytes))
+                break;
+            // Raw writes never touch the buffer (nothing is prepended or masked): the shared bytes go as they are.
+            auto* data = reinterpret_cast<unsigned char*>(const_cast<char*>(bytes.data()));
+            if (lws_write(wsi, data, bytes.size(), LWS_WRITE_RAW) < 0)
+                return own ? -1 : (Kill(wsi), 0);
+        }
     }
-    if (step.kind != WriteStep::Kind::Write)
-        return true;
-    unsigned char* payload = step.frame.Payload();
-    if (side == Side::Upstream)
+    if (lws_partial_buffered(wsi) || session.core.QueuedBytes(side) > 0 || (leg.tls && leg.tls->HasCipher()))
     {
-        // lws masks client frames in place; the capture tap shares this buffer, so mask a copy.
-        m_scratch.resize(net::Frame::Headroom() + step.frame.Size());
-        payload = m_scratch.data() + net::Frame::Headroom();
-        std::memcpy(payload, step.frame.Payload(), step.frame.Size());
+        lws_callback_on_writable(wsi);
+        return 0;
     }
-    int written = lws_write(wsi, payload, step.frame.Size(), static_cast<lws_write_protocol>(step.frame.WriteFlags()));
-    return written >= static_cast<int>(step.frame.Size());
+    if (!session.core.CloseWhenWritten(side))
+        return 0;
+    if (leg.tls && leg.ready && !leg.closeNotifySent)
+    {
+        leg.closeNotifySent = true;
+        leg.tls->Shutdown(); // close_notify first
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (!own)
+    {
+        lws_callback_on_writable(wsi); // closing is done from the leg's own callback
+        return 0;
+    }
+    // Close once lws has sent what it still holds, but not wait for a peer that stopped reading for ever.
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 5);
+    return lws_raw_transaction_completed(wsi);
 }
 
-void Relay::Forget(RelaySession& session)
+void Relay::Detach(RelaySession& session, Side side)
 {
+    Leg& leg = session.At(side);
+    if (leg.wsi)
+        lws_set_opaque_user_data(leg.wsi, nullptr);
+    leg.wsi = nullptr;
+}
+
+void Relay::ArmTimer(RelaySession& session, int64_t ms)
+{
+    if (session.timer)
+        m_loop.Cancel(session.timer);
+    session.timer = 0;
+    if (ms <= 0)
+        return;
+    uint64_t id = session.core.Id();
+    session.timer = m_loop.After(ms,
+                                 [this, id]
+                                 {
+                                     auto it = m_sessions.find(id);
+                                     if (it == m_sessions.end())
+                                         return;
+                                     RelaySession& session = *it->second;
+                                     session.timer = 0;
+                                     session.core.Timeout(net::WallNs());
+                                     Execute(session);
+                                     ForgetIfFinished(session);
+                                 });
+}
+
+void Relay::ForgetIfFinished(RelaySession& session)
+{
+    if (!session.core.Finished())
+        return;
+    for (Side side : {Side::Client, Side::Upstream})
+        Detach(session, side);
+    if (session.timer)
+        m_loop.Cancel(session.timer);
     m_sessions.erase(session.core.Id());
     m_openSessions = m_sessions.size();
 }
 
-int Relay::OnEvent(lws* wsi, int reason, void* user, void* in, size_t len)
+int Relay::OnEvent(lws* wsi, int reason, void* in, size_t len)
 {
-    auto lwsReason = static_cast<lws_callback_reasons>(reason);
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
         return m_stopping ? 1 : 0;
-    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION && !m_options.accessToken.empty())
-    {
-        std::string presented = net::CopyCustomHeader(wsi, "x-dapscope-token:");
-        if (presented.empty())
-            presented = net::QueryArgument(wsi, "dapscope_token");
-        if (presented == m_options.accessToken)
-            return 0;
-        lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED,
-                               "dapscope proxy: this proxy needs its access token (X-Dapscope-Token header or "
-                               "dapscope_token query argument)");
-        return 1;
-    }
-    if (reason == LWS_CALLBACK_HTTP)
-    {
-        // Not a WebSocket upgrade: the engine's SDK socket is all we relay.
-        lws_return_http_status(wsi, 426,
-                               "dapscope proxy relays WebSocket connections only (e.g. ws://host:port/task/service)");
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
-    if (reason == LWS_CALLBACK_ESTABLISHED)
+    if (reason == LWS_CALLBACK_RAW_ADOPT)
     {
         if (m_stopping)
             return -1;
-        Accept(wsi, user);
+        Accept(wsi);
         return 0;
     }
-
-    // Which session and side is this? The upstream wsi carries the session as opaque user data.
-    auto* upstreamOwner = static_cast<RelaySession*>(lws_get_opaque_user_data(wsi));
-    RelaySession* session = upstreamOwner;
-    Side side = Side::Upstream;
-    if (!session)
-    {
-        auto* pss = static_cast<RelayPss*>(user);
-        session = pss ? pss->session : nullptr;
-        side = Side::Client;
-    }
-    if (!session)
-        return lws_callback_http_dummy(wsi, lwsReason, user, in, len);
-    RelayCore& core = session->core;
-    size_t index = static_cast<size_t>(side);
+    auto* leg = static_cast<Leg*>(lws_get_opaque_user_data(wsi));
+    if (!leg)
+        return 0; // a leg the session let go of (dropped or finished)
+    RelaySession& session = *leg->session;
+    Side side = leg->side;
+    int64_t now = net::WallNs();
     int result = 0;
 
     switch (reason)
     {
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-    {
-        auto** position = static_cast<unsigned char**>(in);
-        unsigned char* end = *position + len;
-        bool fits = AddHeader(wsi, "authorization:", session->authorization, position, end) &&
-                    AddHeader(wsi, "cookie:", session->cookie, position, end) &&
-                    AddHeader(wsi, "user-agent:", session->userAgent, position, end) &&
-                    AddHeader(wsi, "x-forwarded-for:", session->forwardedFor, position, end);
-        return fits ? 0 : -1;
-    }
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        session->wsi[1] = wsi;
-        core.UpstreamOpened(net::WallNs());
+    case LWS_CALLBACK_RAW_CONNECTED:
+        leg->wsi = wsi;
+        if (m_clientTls)
+        {
+            leg->tls = net::TlsChannel::Client(*m_clientTls, m_options.upstream.host);
+            lws_callback_on_writable(wsi); // the ClientHello, from WRITEABLE (never write in CONNECTED)
+        }
+        else
+        {
+            leg->ready = true;
+            m_connecting = wsi;
+            session.core.UpstreamConnected(now);
+            Execute(session);
+            m_connecting = nullptr;
+        }
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     {
-        std::string error = in ? std::string(static_cast<const char*>(in)) : std::string();
-        session->wsi[1] = nullptr;
-        lws_set_opaque_user_data(wsi, nullptr);
-        core.UpstreamFailed(net::WallNs(), error);
+        std::string error = in ? static_cast<const char*>(in) : "connection failed";
+        Detach(session, side);
+        session.core.UpstreamFailed(now, "cannot connect to " + m_options.upstream.HostPort() + " (" + error + ")");
+        ResolveAgain(m_address);
         break;
     }
-    case LWS_CALLBACK_RECEIVE:
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        core.Receive(side, std::string_view(static_cast<const char*>(in), len), lws_frame_is_binary(wsi),
-                     lws_is_final_fragment(wsi), net::WallNs());
-        break;
-    case LWS_CALLBACK_RECEIVE_PONG:
-    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-        core.ReceivePong(side, std::string_view(static_cast<const char*>(in), len), net::WallNs());
-        break;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-    case LWS_CALLBACK_CLIENT_WRITEABLE:
-    {
-        bool close = false;
-        if (!WriteOne(*session, side, wsi, close) || close)
-            result = -1;
-        break;
-    }
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        core.PeerClosing(side, std::string_view(static_cast<const char*>(in), in ? len : 0), net::WallNs());
-        break;
-    case LWS_CALLBACK_WSI_DESTROY:
-        // The last word on any wsi. An upstream that timed out during its handshake gets no CONNECTION_ERROR
-        // or CLIENT_CLOSED in lws 4.1, only this: make sure the session hears that the side is gone.
-        if (session->wsi[index] != wsi)
-            return 0;
-        session->wsi[index] = nullptr;
-        if (side == Side::Client)
-            static_cast<RelayPss*>(user)->session = nullptr;
+    case LWS_CALLBACK_RAW_RX:
+        if (leg->tls)
+        {
+            if (!ReceiveTls(session, side, in, len))
+            {
+                std::string error = "TLS: " + leg->tls->Error();
+                bool handshake = !leg->ready;
+                Detach(session, side);
+                if (side == Side::Upstream && handshake)
+                    session.core.UpstreamFailed(now, error);
+                else
+                    session.core.Closed(side, now);
+                result = -1;
+            }
+        }
         else
-            lws_set_opaque_user_data(wsi, nullptr);
-        if (side == Side::Upstream && core.UpstreamConnecting())
-            core.UpstreamFailed(net::WallNs(), "did not answer the WebSocket handshake in time");
-        else
-            core.Gone(side, net::WallNs());
+            session.core.Received(side, CopyRead(in, len), now);
         break;
-    case LWS_CALLBACK_CLOSED:
-    case LWS_CALLBACK_CLIENT_CLOSED:
-        session->wsi[index] = nullptr;
-        if (side == Side::Client)
-            static_cast<RelayPss*>(user)->session = nullptr;
+    case LWS_CALLBACK_RAW_WRITEABLE:
+        result = Write(session, side, true);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE:
+    case LWS_CALLBACK_WSI_DESTROY: // the last word on a wsi, if RAW_CLOSE never came
+        Detach(session, side);
+        if (side == Side::Upstream && !leg->ready && session.core.UpstreamConnecting())
+            session.core.UpstreamFailed(now, "the connection to " + m_options.upstream.HostPort() +
+                                                 " closed before it was ready");
         else
-            lws_set_opaque_user_data(wsi, nullptr);
-        core.Gone(side, net::WallNs());
+            session.core.Closed(side, now);
         break;
     default:
-        return lws_callback_http_dummy(wsi, lwsReason, user, in, len);
+        return 0;
     }
-
-    Execute(*session);
-    if (core.Finished())
-        Forget(*session);
+    Execute(session);
+    ForgetIfFinished(session);
     return result;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-// The libwebsockets glue of `dapscope proxy`: accepts SDK connections, opens one upstream connection per
-// session, and turns lws callbacks into RelayCore events and RelayCore commands into lws calls. No relay
-// logic lives here.
+// The libwebsockets glue of `dapscope proxy`: accepts client connections as raw sockets, opens one raw
+// upstream connection per client connection, runs TLS itself where a leg needs it (net::TlsChannel), and turns
+// lws callbacks into RelayCore events and RelayCore commands into lws calls. No relay logic lives here.
 
 #include "RelayCore.hpp"
 #include "TapQueue.hpp"
 #include "net/EngineUri.hpp"
 #include "net/EventLoop.hpp"
+#include "net/TlsChannel.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -14,67 +15,75 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 
 struct lws;
 struct lws_vhost;
-struct lws_protocols;
 
 namespace dapscope::proxy
 {
 
 struct RelayOptions
 {
-    std::string listenHost = "127.0.0.1";  // bind address
-    int listenPort = 5566;                 // 0 = the kernel picks one
-    net::EngineUri upstream;               // the engine (path is ignored: the client's path is forwarded)
-    std::string caFile;                    // extra CA for a wss upstream
-    bool insecure = false;                 // skip upstream certificate checks
-    std::vector<std::string> subprotocols; // Sec-WebSocket-Protocol values clients may ask for
-    std::string accessToken;               // clients must present it (X-Dapscope-Token header or ?dapscope_token=)
-    std::string tlsCert;                   // PEM certificate and key: clients connect with wss://
+    std::string listenHost = "127.0.0.1"; // bind address
+    int listenPort = 5566;                // 0 = the kernel picks one
+    net::EngineUri upstream;              // the engine (path is ignored: the client's path is forwarded)
+    std::string caFile;                   // extra CA for a wss upstream
+    bool insecure = false;                // skip upstream certificate checks
+    std::string accessToken;              // clients must present it (X-Dapscope-Token header or ?dapscope_token=)
+    std::string tlsCert;                  // PEM certificate and key: clients connect with https:// / wss://
     std::string tlsKey;
     RelayLimits limits;
 };
 
 struct RelaySession;
+struct UpstreamAddress;
 
 class Relay
 {
   public:
-    // Starts listening on the loop; throws std::runtime_error when the address cannot be bound.
+    // Starts listening on the loop; throws std::runtime_error when the address cannot be bound, the upstream
+    // host does not resolve, or a TLS file cannot be used.
     Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap);
     ~Relay();
 
     int Port() const { return m_port; }
     size_t OpenSessions() const { return m_openSessions.load(); }
 
-    // Stop accepting, close every session with 1001 once its queues drain, and wait for them to end.
-    // Sessions still open after `timeout` are dropped. Returns the number dropped that way.
+    // Stop accepting, close WebSocket sessions with 1001 at frame boundaries and HTTP connections after the
+    // exchange in flight, and wait for them to end. Sessions still open after `timeout` are dropped. Returns
+    // the number dropped that way.
     size_t Shutdown(std::chrono::milliseconds timeout);
 
-    // The lws callback (both sides of every session).
-    int OnEvent(lws* wsi, int reason, void* user, void* in, size_t len);
+    // The lws callback (both legs of every session).
+    int OnEvent(lws* wsi, int reason, void* in, size_t len);
 
   private:
-    void Accept(lws* wsi, void* user);
+    void Accept(lws* wsi);
     void ConnectUpstream(RelaySession& session);
+    // Feed ciphertext from a TLS leg; false when the leg failed.
+    bool ReceiveTls(RelaySession& session, Side side, const void* in, size_t len);
     void Execute(RelaySession& session);
-    // Run one WRITEABLE step on `side`; false when the connection must be dropped.
-    bool WriteOne(RelaySession& session, Side side, lws* wsi, bool& close);
-    void Forget(RelaySession& session);
+    // Write what `side` can take now. Inside that side's own WRITEABLE callback (`own`), returns -1 when lws
+    // must close it; otherwise 0.
+    int Write(RelaySession& session, Side side, bool own);
+    void Detach(RelaySession& session, Side side);
+    void ArmTimer(RelaySession& session, int64_t ms);
+    void ForgetIfFinished(RelaySession& session);
 
     net::EventLoop& m_loop;
     RelayOptions m_options;
+    RelaySettings m_settings;
     TapQueue& m_tap;
-    const lws_protocols* m_protocols = nullptr; // relay + subprotocol aliases (never freed)
+    std::shared_ptr<UpstreamAddress> m_address;   // numeric address of the engine, re-resolved off the loop
+    std::unique_ptr<net::TlsContext> m_clientTls; // toward a wss engine
+    std::unique_ptr<net::TlsContext> m_serverTls; // toward clients, with --tls-cert
     lws_vhost* m_vhost = nullptr;
     int m_port = 0;                                               // bound port
     bool m_stopping = false;                                      // Shutdown() began (loop thread)
+    lws* m_connecting = nullptr;                                  // the wsi inside RAW_CONNECTED: never write there
     uint64_t m_nextSession = 1;                                   // relay-local session ids
     std::map<uint64_t, std::unique_ptr<RelaySession>> m_sessions; // live sessions (loop thread)
     std::atomic<size_t> m_openSessions{0};                        // m_sessions.size(), readable anywhere
-    std::vector<unsigned char> m_scratch;                         // upstream frames are masked in this copy
 };
 
 } // namespace dapscope::proxy

@@ -5,12 +5,21 @@
 namespace dapscope::proxy
 {
 
+namespace
+{
+// Records that carry traffic; the others (session facts, HTTP heads and ends) are never dropped.
+bool IsBytes(TapRecord::Type type)
+{
+    return type == TapRecord::Type::Chunk || type == TapRecord::Type::WsBytes || type == TapRecord::Type::HttpBody;
+}
+} // namespace
+
 void TapQueue::Push(TapRecord&& record)
 {
     bool wake = false;
     {
         std::lock_guard lock(m_mutex);
-        if (m_records.size() >= kMaxRecords && record.type == TapRecord::Type::Chunk)
+        if (m_records.size() >= kMaxRecords && IsBytes(record.type))
         {
             // Even metadata must stay bounded; session records are never dropped.
             m_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -22,6 +31,7 @@ void TapQueue::Push(TapRecord&& record)
         {
             m_elidedChunks.fetch_add(1, std::memory_order_relaxed);
             m_elidedBytes.fetch_add(record.bytes.size(), std::memory_order_relaxed);
+            record.elidedBytes = record.bytes.size();
             record.bytes.clear();
             record.elided = true;
         }
@@ -30,7 +40,7 @@ void TapQueue::Push(TapRecord&& record)
         m_pushed.fetch_add(1, std::memory_order_relaxed);
         // Waking the recorder costs a syscall: only do it when batching has nothing to gain.
         wake = m_consumerWaiting && (m_records.size() >= kWakeRecords || m_bytes > m_budget / 4 ||
-                                     m_records.back().type != TapRecord::Type::Chunk);
+                                     !IsBytes(m_records.back().type));
     }
     if (wake)
         m_ready.notify_one();

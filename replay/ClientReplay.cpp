@@ -48,7 +48,7 @@ class ReplayCapture
         record.first = true;
         record.final = true;
         record.wireBytes = bytes.size();
-        record.bytes = proxy::CapturedBytes(std::move(bytes));
+        record.bytes = proxy::SharedBytes(std::move(bytes));
         m_queue.Push(std::move(record));
     }
 

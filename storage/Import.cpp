@@ -78,7 +78,7 @@ class SessionFeeder
             chunk.opcode = m.opcode;
             chunk.first = i == 0;
             chunk.final = i + 1 == pieces;
-            chunk.bytes = proxy::CapturedBytes(std::string(piece));
+            chunk.bytes = proxy::SharedBytes(std::string(piece));
             chunk.wireBytes = piece.size() + (chunk.final ? m.size - m.data.size() : 0);
             chunk.elided = m.elided;
             m_ingestor.Apply(chunk);

@@ -1,10 +1,14 @@
 #include "Ingestor.hpp"
 
+#include "wire/Http.hpp"
+
 #include <cstdio>
 
 namespace dapscope::storage
 {
 
+using inspector::Direction;
+using inspector::Opcode;
 using proxy::TapRecord;
 
 namespace
@@ -40,7 +44,7 @@ BlockEntry BlockEntryOf(int64_t id, const inspector::InspectedMessage& decoded)
     entry.event = decoded.envelope.event;
     entry.task = decoded.task;
     entry.problem = decoded.envelope.success == false || decoded.envelope.kind == inspector::Kind::Malformed ||
-                    IsProblem(decoded.state);
+                    IsProblem(decoded.state) || (decoded.http && decoded.http->status >= 400);
     entry.latencyNs = decoded.latencyNs.value_or(-1);
     return entry;
 }
@@ -85,6 +89,18 @@ void Ingestor::Apply(TapRecord& record)
     case TapRecord::Type::Chunk:
         AddChunk(session, record);
         break;
+    case TapRecord::Type::HttpHead:
+        AddHttpHead(session, record);
+        break;
+    case TapRecord::Type::HttpBody:
+        AddHttpBody(session, record);
+        break;
+    case TapRecord::Type::HttpEnd:
+        EndHttp(session, record);
+        break;
+    case TapRecord::Type::WsBytes:
+        AddWireBytes(session, record);
+        break;
     case TapRecord::Type::SessionClose:
         CloseSession(session, record);
         m_sessions.erase(it);
@@ -104,6 +120,7 @@ void Ingestor::OpenSession(TapRecord& record)
     row.userAgent = record.userAgent;
     row.source = m_options.source;
     row.replayOf = m_options.replayOf;
+    row.protocol = record.protocol;
     Session session{.inspector = inspector::SessionInspector(m_options.redaction)};
     session.id = m_nextSessionId++;
     m_ops.push_back(op::BeginSession{session.id, std::move(row)});
@@ -114,29 +131,43 @@ void Ingestor::OpenSession(TapRecord& record)
     ++m_stats.sessions;
 }
 
-void Ingestor::AddChunk(Session& session, TapRecord& record)
+namespace
 {
-    InFlight& message = session.inFlight[static_cast<size_t>(record.dir)];
-    if (record.first || !message.active)
+Opcode OpcodeOf(wire::WsOpcode opcode)
+{
+    switch (opcode)
     {
-        if (message.active)
-            Complete(session, message); // the previous message never saw its final chunk
-        message = InFlight{};
-        message.active = true;
-        message.id = m_nextMessageId++;
-        message.dir = record.dir;
-        message.opcode = record.opcode;
-        message.firstNs = record.ns;
+    case wire::WsOpcode::Binary:
+    case wire::WsOpcode::Continuation: // bytes of no message the decoder saw start (lost, resynchronising)
+        return Opcode::Binary;
+    case wire::WsOpcode::Close:
+        return Opcode::Close;
+    case wire::WsOpcode::Ping:
+        return Opcode::Ping;
+    case wire::WsOpcode::Pong:
+        return Opcode::Pong;
+    default:
+        return Opcode::Text;
     }
-    message.lastNs = record.ns;
-    message.size += record.wireBytes;
-    ++message.fragments;
-    message.elided |= record.elided;
-    message.truncated |= !record.elided && record.bytes.size() < record.wireBytes;
+}
 
+bool IsControl(Opcode opcode)
+{
+    return opcode == Opcode::Close || opcode == Opcode::Ping || opcode == Opcode::Pong;
+}
+} // namespace
+
+void Ingestor::Keep(Session& session, InFlight& message, std::string_view bytes)
+{
+    // Bytes past --max-capture-bytes are counted, not kept.
+    uint64_t kept = message.head.size() + message.streamed;
+    if (kept + bytes.size() > m_options.maxCaptureBytes)
+    {
+        message.truncated = true;
+        bytes = bytes.substr(0, kept >= m_options.maxCaptureBytes ? 0 : m_options.maxCaptureBytes - kept);
+    }
     // Keep the first kInspectBytes in memory for the inspector; stream the rest so memory stays bounded.
     size_t room = message.chunks == 0 && message.head.size() < kInspectBytes ? kInspectBytes - message.head.size() : 0;
-    std::string_view bytes = record.bytes;
     if (bytes.size() <= room)
         message.head += bytes;
     else
@@ -144,10 +175,226 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
         message.head += bytes.substr(0, room);
         std::string rest(bytes.substr(room));
         session.inspector.ScrubKnownSecrets(rest);
+        message.streamed += rest.size();
         m_ops.push_back(op::AppendChunk{message.id, ++message.chunks, std::move(rest)});
     }
+}
+
+void Ingestor::Start(InFlight& message, Direction dir, Opcode opcode, int64_t ns)
+{
+    message = InFlight{};
+    message.active = true;
+    message.id = m_nextMessageId++;
+    message.dir = dir;
+    message.opcode = opcode;
+    message.firstNs = ns;
+}
+
+void Ingestor::AddChunk(Session& session, TapRecord& record)
+{
+    session.websocket = true;
+    InFlight& message = session.inFlight[static_cast<size_t>(record.dir)];
+    if (record.first || !message.active)
+    {
+        if (message.active)
+            Complete(session, message); // the previous message never saw its final chunk
+        Start(message, record.dir, record.opcode, record.ns);
+    }
+    message.lastNs = record.ns;
+    message.size += record.wireBytes;
+    ++message.fragments;
+    message.elided |= record.elided;
+    message.truncated |= !record.elided && record.bytes.size() < record.wireBytes;
+    Keep(session, message, record.bytes);
     if (record.final)
         Complete(session, message);
+}
+
+void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart& part, int64_t ns)
+{
+    Opcode opcode = OpcodeOf(part.opcode);
+    auto& slots = IsControl(opcode) ? session.control : session.inFlight;
+    InFlight& message = slots[static_cast<size_t>(dir)];
+    if (part.first || !message.active)
+    {
+        if (message.active)
+            Complete(session, message);
+        Start(message, dir, opcode, ns);
+        message.wireSize = 0;
+    }
+    message.lastNs = ns;
+    message.size += part.bytes.size();
+    *message.wireSize += part.wireBytes;
+    ++message.fragments;
+    message.elided |= part.lost;
+    if (!part.problem.empty())
+        message.problem = std::string(part.problem);
+    Keep(session, message, part.bytes);
+    if (part.final)
+    {
+        if (opcode == Opcode::Close && !session.closeCode)
+        {
+            // The first close frame decides the session's close code (1005: a close without one).
+            std::string_view payload = message.head;
+            session.closeCode = payload.size() >= 2 ? static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
+                                                                            static_cast<uint8_t>(payload[1]))
+                                                    : uint16_t{1005};
+            session.closeReason = std::string(payload.size() > 2 ? payload.substr(2) : std::string_view());
+        }
+        Complete(session, message);
+    }
+}
+
+void Ingestor::AddWireBytes(Session& session, TapRecord& record)
+{
+    size_t index = static_cast<size_t>(record.dir);
+    std::optional<wire::WsDecoder>& decoder = session.wire[index];
+    if (!decoder)
+        return; // WebSocket bytes before any 101: cannot happen with the relay's records
+    Direction dir = record.dir;
+    int64_t ns = record.ns;
+    auto sink = [this, &session, dir, ns](const wire::DecodedPart& part) { AddPart(session, dir, part, ns); };
+    uint64_t& expected = session.wireOffset[index];
+    if (record.offset > expected)
+        decoder->Skip(record.offset - expected, sink); // records the tap queue dropped whole
+    expected = record.offset + record.wireBytes;
+    if (record.elided)
+        decoder->Skip(record.wireBytes, sink);
+    else
+        decoder->Feed(record.bytes, record.firstHeader, sink);
+}
+
+void Ingestor::AddHttpHead(Session& session, TapRecord& record)
+{
+    size_t index = static_cast<size_t>(record.dir);
+    HttpInFlight& message = session.http[index];
+    if (message.active)
+    {
+        message.error = "a new message began before this one ended";
+        StoreHttp(session, record.dir, message);
+    }
+    message = HttpInFlight{};
+    message.active = true;
+    message.firstNs = message.lastNs = record.ns;
+    message.head = std::move(record.head);
+    message.wireSize = record.wireBytes;
+    message.generated = record.generated;
+    if (record.dir == Direction::ServerToClient)
+    {
+        auto head = wire::ParseHead(message.head, false);
+        session.upgrading = head && head->status == 101 && session.upgradeRequest;
+        if (session.upgrading)
+        {
+            // The connection becomes a WebSocket session: the two heads describe it, they are not messages.
+            auto agreed = head->Joined("Sec-WebSocket-Extensions");
+            const std::string* subprotocol = head->Find("Sec-WebSocket-Protocol");
+            op::SessionUpgrade upgrade;
+            upgrade.session = session.id;
+            upgrade.extensions = agreed;
+            if (subprotocol)
+                upgrade.subprotocol = *subprotocol;
+            upgrade.handshake =
+                session.inspector.RedactHead(session.upgradeRequest->head) + session.inspector.RedactHead(message.head);
+            m_ops.push_back(std::move(upgrade));
+            wire::DeflateParams deflate = wire::ParseAgreedDeflate(agreed);
+            session.wire[0].emplace(true, deflate);
+            session.wire[1].emplace(false, deflate);
+            session.websocket = true;
+            session.upgradeRequest.reset();
+            Log(session.label + "  WebSocket" + (agreed.empty() ? std::string() : " (" + agreed + ")"));
+        }
+    }
+}
+
+void Ingestor::AddHttpBody(Session& session, TapRecord& record)
+{
+    HttpInFlight& message = session.http[static_cast<size_t>(record.dir)];
+    if (!message.active)
+        return;
+    message.lastNs = record.ns;
+    message.wireSize += record.wireBytes;
+    message.bodySize += record.bytes.size() + record.elidedBytes;
+    message.elided |= record.elided;
+    std::string_view bytes = record.bytes;
+    if (message.body.size() + bytes.size() > m_options.maxCaptureBytes)
+    {
+        message.truncated = true;
+        bytes = bytes.substr(0, m_options.maxCaptureBytes - std::min<uint64_t>(message.body.size(), m_options.maxCaptureBytes));
+    }
+    message.body += bytes;
+}
+
+void Ingestor::EndHttp(Session& session, TapRecord& record)
+{
+    size_t index = static_cast<size_t>(record.dir);
+    HttpInFlight& message = session.http[index];
+    if (!message.active)
+        return;
+    message.lastNs = record.ns;
+    message.error = record.error;
+    if (record.dir == Direction::ServerToClient && session.upgrading)
+    {
+        message = HttpInFlight{}; // the 101: already described by the session
+        session.upgrading = false;
+        return;
+    }
+    if (record.dir == Direction::ClientToServer && record.error.empty())
+    {
+        auto head = wire::ParseHead(message.head, true);
+        if (head && head->Find("Upgrade") && head->HasToken("Connection", "upgrade"))
+        {
+            session.upgradeRequest = std::move(message); // stored only if the engine refuses the upgrade
+            message = HttpInFlight{};
+            return;
+        }
+    }
+    if (record.dir == Direction::ServerToClient && session.upgradeRequest)
+    {
+        auto head = wire::ParseHead(message.head, false);
+        if (!head || head->status >= 200)
+        {
+            // The engine refused the upgrade: it was an ordinary HTTP exchange.
+            HttpInFlight request = std::move(*session.upgradeRequest);
+            session.upgradeRequest.reset();
+            StoreHttp(session, Direction::ClientToServer, request);
+        }
+    }
+    StoreHttp(session, record.dir, message);
+}
+
+void Ingestor::StoreHttp(Session& session, Direction dir, HttpInFlight& message)
+{
+    inspector::HttpWireMessage wire;
+    wire.dir = dir;
+    wire.firstByteNs = message.firstNs;
+    wire.lastByteNs = message.lastNs;
+    wire.head = message.head;
+    wire.body = message.body;
+    wire.truncated = message.truncated || message.elided;
+    int64_t id = m_nextMessageId++;
+    inspector::FeedResult result = session.inspector.FeedHttp(id, wire);
+    if (!message.error.empty())
+        result.message.envelope.malformedReason = message.error;
+
+    MessageRow row;
+    row.id = id;
+    row.session = session.id;
+    row.dir = dir;
+    row.opcode = Opcode::Text;
+    row.size = message.bodySize;
+    row.wireSize = message.wireSize;
+    row.tsNs = message.firstNs;
+    row.durNs = message.lastNs - message.firstNs;
+    row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
+                (result.message.redactedBytes ? MessageFlag::Redacted : 0u) |
+                (message.generated ? MessageFlag::Generated : 0u);
+    op::InsertMessage insert;
+    insert.row = row;
+    insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.body);
+    result.message.redactedBytes.reset();
+    insert.decoded = std::move(result.message);
+    Insert(session, std::move(insert), result.updates, message.elided);
+    message = HttpInFlight{};
 }
 
 void Ingestor::Complete(Session& session, InFlight& message)
@@ -160,6 +407,7 @@ void Ingestor::Complete(Session& session, InFlight& message)
     wire.bytes = message.head;
     wire.size = message.size;
     wire.truncated = message.chunks > 0 || message.truncated || message.elided;
+    wire.problem = message.problem;
     inspector::FeedResult result = session.inspector.Feed(message.id, wire);
 
     MessageRow row;
@@ -168,51 +416,93 @@ void Ingestor::Complete(Session& session, InFlight& message)
     row.dir = wire.dir;
     row.opcode = message.opcode;
     row.size = message.size;
+    row.wireSize = message.wireSize;
     row.tsNs = message.firstNs;
     row.durNs = message.lastNs - message.firstNs;
     row.fragments = message.fragments;
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
-                (result.message.redactedBytes ? MessageFlag::Redacted : 0u);
-    // The insert stays editable until the batch is taken: most requests are answered within the same batch,
-    // and updating the pending row costs nothing while an UPDATE statement costs as much as the insert.
+                (result.message.redactedBytes ? MessageFlag::Redacted : 0u) |
+                (message.generated ? MessageFlag::Generated : 0u);
     op::InsertMessage insert;
     insert.row = row;
     insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
     result.message.redactedBytes.reset();
     insert.decoded = std::move(result.message);
-    m_blocks[session.id].Add(BlockEntryOf(insert.row.id, insert.decoded));
-    m_inserts[row.id] = m_ops.size();
+    Insert(session, std::move(insert), result.updates, message.elided);
+    message = InFlight{};
+}
+
+void Ingestor::Insert(Session& session, op::InsertMessage insert, const std::vector<inspector::MessageUpdate>& updates,
+                      bool elided)
+{
+    // The insert stays editable until the batch is taken: most requests are answered within the same batch,
+    // and updating the pending row costs nothing while an UPDATE statement costs as much as the insert.
+    int64_t id = insert.row.id;
+    uint64_t size = insert.row.wireSize.value_or(insert.row.size);
+    m_blocks[session.id].Add(BlockEntryOf(id, insert.decoded));
+    m_inserts[id] = m_ops.size();
     bool auth = insert.decoded.envelope.command == "auth";
     m_ops.push_back(std::move(insert));
-    for (const inspector::MessageUpdate& update : result.updates)
+    for (const inspector::MessageUpdate& update : updates)
         Update(session.id, update);
 
     if (auth)
         session.factsDirty = true;
     ++session.pendingMessages;
-    session.pendingBytes += message.size;
-    session.pendingElided += message.elided ? 1 : 0;
+    session.pendingBytes += size;
+    session.pendingElided += elided ? 1 : 0;
     ++m_stats.messages;
-    m_stats.elided += message.elided ? 1 : 0;
-    message = InFlight{};
+    m_stats.elided += elided ? 1 : 0;
 }
 
 void Ingestor::CloseSession(Session& session, const TapRecord& record)
 {
-    for (InFlight& message : session.inFlight)
-        if (message.active)
+    for (size_t index = 0; index < 2; ++index)
+    {
+        Direction dir = static_cast<Direction>(index);
+        if (session.wire[index])
+            session.wire[index]->Finish([this, &session, dir, &record](const wire::DecodedPart& part)
+                                        { AddPart(session, dir, part, record.ns); });
+        if (session.http[index].active)
         {
-            message.truncated = true; // the connection ended mid-message
-            Complete(session, message);
+            if (session.http[index].error.empty())
+                session.http[index].error = "the connection ended in the middle of the message";
+            StoreHttp(session, dir, session.http[index]);
         }
+    }
+    if (session.upgradeRequest)
+    {
+        HttpInFlight request = std::move(*session.upgradeRequest);
+        session.upgradeRequest.reset();
+        StoreHttp(session, Direction::ClientToServer, request); // never answered
+    }
+    for (auto* slots : {&session.inFlight, &session.control})
+        for (InFlight& message : *slots)
+            if (message.active)
+            {
+                message.truncated = true; // the connection ended mid-message
+                Complete(session, message);
+            }
     for (const inspector::MessageUpdate& update : session.inspector.Finish())
         Update(session.id, update);
     m_endedSessions.push_back(session.id);
     session.factsDirty = true;
     SessionEnd end;
     end.endedNs = record.ns;
-    end.closeCode = record.closeCode;
-    end.closeReason = record.closeReason;
+    // A relayed WebSocket session's close code is the first close frame on the wire (the proxy's own too);
+    // one that ended without any: 1006. Imported and replayed sessions say what it was.
+    if (session.closeCode)
+    {
+        end.closeCode = *session.closeCode;
+        end.closeReason = session.closeReason;
+    }
+    else if (record.closeCode)
+    {
+        end.closeCode = record.closeCode;
+        end.closeReason = record.closeReason;
+    }
+    else if (session.wire[0])
+        end.closeCode = 1006;
     end.closedBy = record.closedBy;
     end.error = record.error;
     if (!session.upstreamOk && record.error.starts_with("upstream:"))
@@ -223,8 +513,10 @@ void Ingestor::CloseSession(Session& session, const TapRecord& record)
     std::string summary = session.label;
     if (!record.error.empty())
         summary += "  " + record.error;
+    else if (end.closeCode)
+        summary += "  closed " + std::to_string(end.closeCode) + " by " + record.closedBy;
     else
-        summary += "  closed " + std::to_string(record.closeCode) + " by " + record.closedBy;
+        summary += "  closed by " + record.closedBy;
     Log(summary + "  (" + std::to_string(session.totalMessages) + " messages, " + HumanBytes(session.totalBytes) + ")");
 }
 

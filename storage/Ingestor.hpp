@@ -1,6 +1,7 @@
 #pragma once
-// Turns the relay's TapRecords into stored sessions and messages: reassembles chunks into messages, runs the
-// inspector (decode, redact, correlate) and produces the batch of store operations that writes them.
+// Turns the relay's TapRecords into stored sessions and messages: gathers HTTP messages, decodes WebSocket
+// bytes (frames, masks, permessage-deflate) into messages, runs the inspector (decode, redact, correlate) and
+// produces the batch of store operations that writes them.
 // Single-threaded. The Recorder takes batches (TakeBatch) and writes them on its own writer thread; import,
 // tests and benchmarks write them at once through the TraceWriter given here (Flush).
 
@@ -9,6 +10,7 @@
 #include "TraceWriter.hpp"
 #include "inspector/SessionInspector.hpp"
 #include "proxy/TapRecord.hpp"
+#include "wire/WsDecoder.hpp"
 
 #include <array>
 #include <cstdint>
@@ -28,6 +30,7 @@ struct IngestOptions
     std::string source = "proxy";                // sessions.source
     std::optional<int64_t> replayOf;             // sessions.replay_of
     std::function<void(const std::string&)> log; // one line per notable session event (may be empty)
+    uint64_t maxCaptureBytes = 64u << 20;        // bytes of one message kept; the rest is counted, not stored
 };
 
 struct IngestStats
@@ -56,7 +59,7 @@ class Ingestor
     int64_t StoreSession(uint64_t relaySession) const;
 
   private:
-    // A message being reassembled from chunks.
+    // A message being reassembled from chunks or decoded frames.
     struct InFlight
     {
         bool active = false;
@@ -65,33 +68,75 @@ class Ingestor
         inspector::Opcode opcode = inspector::Opcode::Text;
         int64_t firstNs = 0;
         int64_t lastNs = 0;
-        uint64_t size = 0;      // wire bytes so far
-        uint32_t fragments = 0; // chunks so far
-        bool truncated = false; // some bytes were not captured (--max-capture-bytes)
-        bool elided = false;    // some bytes were dropped by the tap queue
-        std::string head;       // first bytes, kept in memory for the inspector
-        int chunks = 0;         // tail chunks already streamed to message_chunks
+        uint64_t size = 0;                // bytes of the message as received (decompressed)
+        std::optional<uint64_t> wireSize; // bytes it took on the wire, when known
+        uint32_t fragments = 0;           // chunks so far
+        bool truncated = false;           // some bytes were not captured (--max-capture-bytes)
+        bool elided = false;              // some bytes were dropped by the tap queue
+        bool generated = false;           // the proxy wrote it itself
+        std::string problem;              // why the transport could not decode it ("" = it could)
+        std::string head;                 // first bytes, kept in memory for the inspector
+        int chunks = 0;                   // tail chunks already streamed to message_chunks
+        uint64_t streamed = 0;            // bytes in those chunks
+    };
+
+    // An HTTP message being gathered from its head, body and end.
+    struct HttpInFlight
+    {
+        bool active = false;
+        int64_t firstNs = 0;
+        int64_t lastNs = 0;
+        std::string head;
+        std::string body;       // captured body (up to maxCaptureBytes)
+        uint64_t bodySize = 0;  // body bytes as received, de-chunked
+        uint64_t wireSize = 0;  // head and body bytes on the wire
+        bool truncated = false; // body longer than what was captured
+        bool elided = false;
+        bool generated = false;
+        std::string error; // it was cut off
     };
 
     struct Session
     {
         int64_t id = 0; // store id
         inspector::SessionInspector inspector;
-        std::array<InFlight, 2> inFlight; // per direction
-        uint64_t pendingMessages = 0;     // counters not yet flushed to the store
+        std::array<InFlight, 2> inFlight; // data messages, per direction
+        std::array<InFlight, 2> control;  // control frames, per direction (they may come between fragments)
+        std::array<HttpInFlight, 2> http; // per direction
+        std::optional<HttpInFlight> upgradeRequest;          // an upgrade request waiting for its answer
+        bool upgrading = false;                              // the response being gathered is a 101
+        std::array<std::optional<wire::WsDecoder>, 2> wire; // after the 101, per direction
+        std::array<uint64_t, 2> wireOffset{};                // WebSocket bytes seen per direction
+        std::optional<uint16_t> closeCode;                   // the first close frame seen
+        std::string closeReason;
+        uint64_t pendingMessages = 0; // counters not yet flushed to the store
         uint64_t pendingBytes = 0;
         uint64_t pendingElided = 0;
         uint64_t totalMessages = 0; // flushed counters, for the closing log line
         uint64_t totalBytes = 0;
         bool factsDirty = false; // auth facts changed since the last flush
-        bool upstreamOk = false; // the upstream handshake completed
+        bool upstreamOk = false; // the upstream connection came up
+        bool websocket = false;  // a WebSocket session (decoded or imported)
         std::string upstream;    // engine URI, for log lines
         std::string label;       // "session N  client  path" for log lines
     };
 
     void OpenSession(proxy::TapRecord& record);
     void AddChunk(Session& session, proxy::TapRecord& record);
+    // One decoded piece of a WebSocket message (from the relay's bytes, or an imported chunk).
+    void AddPart(Session& session, inspector::Direction dir, const wire::DecodedPart& part, int64_t ns);
+    void AddWireBytes(Session& session, proxy::TapRecord& record);
+    void AddHttpHead(Session& session, proxy::TapRecord& record);
+    void AddHttpBody(Session& session, proxy::TapRecord& record);
+    void EndHttp(Session& session, proxy::TapRecord& record);
+    void StoreHttp(Session& session, inspector::Direction dir, HttpInFlight& message);
     void Complete(Session& session, InFlight& message);
+    void Start(InFlight& message, inspector::Direction dir, inspector::Opcode opcode, int64_t ns);
+    // Keep a message's bytes: the first in memory for the inspector, the rest streamed, none past the cap.
+    void Keep(Session& session, InFlight& message, std::string_view bytes);
+    // Queue a message's insert with the updates it caused, and count it in its session.
+    void Insert(Session& session, op::InsertMessage insert, const std::vector<inspector::MessageUpdate>& updates,
+                bool elided);
     void CloseSession(Session& session, const proxy::TapRecord& record);
     void Update(int64_t session, const inspector::MessageUpdate& update);
     void FlushSession(Session& session);

@@ -124,6 +124,43 @@ CREATE TABLE capture_gaps (
 );
 )sql";
 
+// Version 2 -> 3: the wire-exact relay. Plain HTTP connections are sessions too; WebSocket sessions record
+// what SDK and engine negotiated; messages record their size on the wire beside their decoded size.
+const char* const kSchemaV3 = R"sql(
+ALTER TABLE sessions ADD COLUMN protocol TEXT NOT NULL DEFAULT 'websocket'; -- 'websocket' or 'http'
+ALTER TABLE sessions ADD COLUMN extensions TEXT;  -- Sec-WebSocket-Extensions of the 101 ('' none; NULL unknown)
+ALTER TABLE sessions ADD COLUMN subprotocol TEXT; -- Sec-WebSocket-Protocol of the 101 (NULL none)
+ALTER TABLE sessions ADD COLUMN handshake TEXT;   -- the upgrade request and the 101 heads, secrets redacted
+ALTER TABLE messages ADD COLUMN wire_size INTEGER; -- bytes on the wire: frame headers or HTTP head included,
+                                                   -- compressed where compressed (NULL: not known)
+ALTER TABLE messages ADD COLUMN method TEXT;      -- http_request: GET, POST, ...
+ALTER TABLE messages ADD COLUMN path TEXT;        -- http_request: path and query (secrets redacted)
+ALTER TABLE messages ADD COLUMN status INTEGER;   -- http_response: the status code
+ALTER TABLE messages ADD COLUMN headers TEXT;     -- http_*: the head as sent (secrets redacted)
+
+DROP VIEW message_view;
+CREATE VIEW message_view AS
+SELECT m.id, m.session_id AS session,
+       strftime('%Y-%m-%dT%H:%M:%f', m.ts_ns / 1e9, 'unixepoch') AS time,
+       m.ts_ns,
+       CASE m.dir WHEN 0 THEN 'c2s' ELSE 's2c' END AS dir,
+       CASE m.opcode WHEN 1 THEN 'text' WHEN 2 THEN 'binary' WHEN 8 THEN 'close' WHEN 9 THEN 'ping'
+                     WHEN 10 THEN 'pong' ELSE 'other' END AS opcode,
+       m.size, m.wire_size,
+       CASE m.kind WHEN 0 THEN 'request' WHEN 1 THEN 'response' WHEN 2 THEN 'event' WHEN 3 THEN 'malformed'
+                   WHEN 4 THEN 'control' WHEN 5 THEN 'http_request' ELSE 'http_response' END AS kind,
+       m.command, m.subcommand, m.event, m.seq, m.request_seq, m.success, m.error,
+       m.method, m.path, m.status,
+       m.latency_ns / 1e6 AS latency_ms, m.task,
+       CASE m.state WHEN 1 THEN 'pending' WHEN 2 THEN 'answered' WHEN 3 THEN 'unanswered' WHEN 4 THEN 'orphan'
+                    WHEN 5 THEN 'duplicate' WHEN 6 THEN 'mismatch' ELSE '' END AS state,
+       m.pair_id, m.malformed,
+       (m.flags & 1) != 0 AS truncated, (m.flags & 2) != 0 AS elided, (m.flags & 4) != 0 AS redacted,
+       (m.flags & 8) != 0 AS generated,
+       CASE WHEN m.opcode = 1 OR m.kind IN (5, 6) THEN CAST(m.data AS TEXT) END AS text
+FROM messages m;
+)sql";
+
 // Summaries for the messages a version-1 store already holds, built the way the writer builds them.
 void BackfillBlocks(SQLite::Database& db)
 {
@@ -245,6 +282,9 @@ void MigrateStep(SQLite::Database& db, int fromVersion)
     case 1:
         db.exec(kSchemaV2);
         BackfillBlocks(db);
+        break;
+    case 2:
+        db.exec(kSchemaV3);
         break;
 
     default:

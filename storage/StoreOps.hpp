@@ -24,6 +24,7 @@ struct SessionRow
     std::string userAgent;
     std::string source = "proxy"; // 'proxy', 'import', 'replay'
     std::optional<int64_t> replayOf;
+    std::string protocol = "websocket"; // 'websocket' or 'http' (a proxied connection until its 101)
 };
 
 struct MessageRow
@@ -37,6 +38,7 @@ struct MessageRow
     int64_t durNs = 0;
     uint32_t fragments = 1;
     uint32_t flags = 0;
+    std::optional<uint64_t> wireSize; // bytes on the wire, when known
 };
 
 struct SessionEnd
@@ -54,6 +56,14 @@ struct BeginSession
 {
     int64_t id;
     SessionRow row;
+};
+// The connection became a WebSocket session (a 101): what SDK and engine negotiated, and the two heads.
+struct SessionUpgrade
+{
+    int64_t session;
+    std::string extensions;                 // '' when none
+    std::optional<std::string> subprotocol; // none
+    std::string handshake;                  // request head + response head, redacted
 };
 struct UpstreamResult
 {
@@ -101,11 +111,8 @@ struct UpsertBlock
 };
 } // namespace op
 
-using StoreOp = std::variant<op::BeginSession, op::UpstreamResult, op::InsertMessage, op::UpdateMessage,
+using StoreOp = std::variant<op::BeginSession, op::SessionUpgrade, op::UpstreamResult, op::InsertMessage, op::UpdateMessage,
                              op::AppendChunk, op::SessionTotals, op::SessionFacts, op::EndSession, op::UpsertBlock>;
 using StoreOps = std::vector<StoreOp>;
-
-// Payload bytes a batch holds (message data and chunks), for memory accounting.
-size_t PayloadBytes(const StoreOps& ops);
 
 } // namespace dapscope::storage

@@ -18,7 +18,8 @@ namespace
 {
 const char* const kMessageColumns =
     "id, session_id, ts_ns, dur_ns, dir, opcode, size, fragments, flags, kind, seq, request_seq, command, "
-    "subcommand, event, success, error, trace, task, pipe_id, state, pair_id, latency_ns, malformed";
+    "subcommand, event, success, error, trace, task, pipe_id, state, pair_id, latency_ns, malformed, wire_size, "
+    "method, path, status, headers";
 
 std::string Text(const SQLite::Column& column)
 {
@@ -58,6 +59,12 @@ MessageSummary ReadMessage(SQLite::Statement& q)
     m.pairId = OptionalInt(q.getColumn(21));
     m.latencyNs = OptionalInt(q.getColumn(22));
     m.malformed = Text(q.getColumn(23));
+    m.wireSize = OptionalInt(q.getColumn(24));
+    m.method = Text(q.getColumn(25));
+    m.path = Text(q.getColumn(26));
+    if (!q.getColumn(27).isNull())
+        m.status = q.getColumn(27).getInt();
+    m.headers = Text(q.getColumn(28));
     return m;
 }
 
@@ -86,13 +93,19 @@ SessionSummary ReadSession(SQLite::Statement& q)
     s.elided = q.getColumn(17).getInt64();
     s.source = Text(q.getColumn(18));
     s.replayOf = OptionalInt(q.getColumn(19));
+    s.protocol = Text(q.getColumn(20));
+    if (!q.getColumn(21).isNull())
+        s.extensions = q.getColumn(21).getString();
+    if (!q.getColumn(22).isNull())
+        s.subprotocol = q.getColumn(22).getString();
+    s.handshake = Text(q.getColumn(23));
     return s;
 }
 
 const char* const kSessionQuery =
     "SELECT id, started_ns, ended_ns, client, path, upstream, user_agent, upstream_ok, client_name, "
-    "client_version, auth, close_code, close_reason, closed_by, error, messages, bytes, elided, source, replay_of "
-    "FROM sessions";
+    "client_version, auth, close_code, close_reason, closed_by, error, messages, bytes, elided, source, replay_of, "
+    "protocol, extensions, subprotocol, handshake FROM sessions";
 
 double Percentile(const std::vector<int64_t>& sorted, double p)
 {
@@ -137,7 +150,7 @@ std::string FilterConditions(const MessageFilter& filter)
     if (!filter.task.empty())
         sql += " AND task = :task";
     if (filter.failedOnly)
-        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))";
+        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6) OR status >= 400)";
     if (filter.minLatencyNs)
         sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
     if (!filter.text.empty())

@@ -37,6 +37,10 @@ struct SessionSummary
     int64_t elided = 0;
     std::string source;
     std::optional<int64_t> replayOf;
+    std::string protocol = "websocket";     // "websocket" or "http"
+    std::optional<std::string> extensions;  // negotiated Sec-WebSocket-Extensions ("" none; unset: unknown)
+    std::optional<std::string> subprotocol; // negotiated Sec-WebSocket-Protocol
+    std::string handshake;                  // upgrade request and 101 heads, redacted ("" unknown)
 };
 
 struct MessageSummary
@@ -65,6 +69,11 @@ struct MessageSummary
     std::optional<int64_t> pairId;
     std::optional<int64_t> latencyNs;
     std::string malformed;
+    std::optional<int64_t> wireSize; // bytes on the wire, when known
+    std::string method;              // http_request
+    std::string path;                // http_request
+    std::optional<int> status;       // http_response
+    std::string headers;             // http_*: the head, redacted
 };
 
 struct MessageFilter
@@ -74,7 +83,7 @@ struct MessageFilter
     std::string command;                 // exact
     std::string event;                   // exact
     std::string task;                    // exact
-    bool failedOnly = false;             // success = 0, malformed, unanswered, orphan
+    bool failedOnly = false;             // success = 0, malformed, unanswered, orphan, HTTP status >= 400
     std::optional<int64_t> minLatencyNs; // latency at least this
     std::string text;                    // substring of the stored JSON
 

@@ -46,23 +46,12 @@ const char* AuthText(inspector::AuthOutcome outcome)
 }
 } // namespace
 
-size_t PayloadBytes(const StoreOps& ops)
-{
-    size_t bytes = 0;
-    for (const StoreOp& op : ops)
-    {
-        if (auto* insert = std::get_if<op::InsertMessage>(&op))
-            bytes += insert->data.size();
-        else if (auto* chunk = std::get_if<op::AppendChunk>(&op))
-            bytes += chunk->data.size();
-    }
-    return bytes;
-}
-
 TraceWriter::TraceWriter(SQLite::Database& db)
     : m_db(db),
       m_insertSession(db, "INSERT INTO sessions (id, started_ns, client, path, upstream, user_agent, source, "
-                          "replay_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                          "replay_of, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      m_sessionUpgrade(db, "UPDATE sessions SET protocol = 'websocket', extensions = ?, subprotocol = ?, "
+                           "handshake = ? WHERE id = ?"),
       m_upstreamResult(db, "UPDATE sessions SET upstream_ok = ?, error = CASE WHEN ? = '' THEN error ELSE ? END "
                            "WHERE id = ?"),
       m_sessionFacts(db, "UPDATE sessions SET client_name = ?, client_version = ?, auth = ? WHERE id = ?"),
@@ -72,8 +61,8 @@ TraceWriter::TraceWriter(SQLite::Database& db)
                        "error = CASE WHEN ? = '' THEN error ELSE ? END WHERE id = ?"),
       m_insertMessage(db, "INSERT INTO messages (id, session_id, dir, opcode, size, ts_ns, dur_ns, fragments, flags, "
                           "kind, seq, request_seq, command, subcommand, event, success, error, trace, task, pipe_id, "
-                          "state, pair_id, latency_ns, malformed, data) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+                          "state, pair_id, latency_ns, malformed, data, wire_size, method, path, status, headers) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
       m_updateMessage(db, "UPDATE messages SET state = ?, pair_id = coalesce(?, pair_id), "
                           "latency_ns = coalesce(?, latency_ns), pipe_id = coalesce(?, pipe_id), "
                           "task = coalesce(?, task) WHERE id = ?"),
@@ -143,7 +132,20 @@ void TraceWriter::Write(const op::BeginSession& op)
     m_insertSession.bind(6, row.userAgent);
     m_insertSession.bind(7, row.source);
     BindOptional(m_insertSession, 8, row.replayOf);
+    m_insertSession.bind(9, row.protocol);
     Run(m_insertSession);
+}
+
+void TraceWriter::Write(const op::SessionUpgrade& op)
+{
+    m_sessionUpgrade.bind(1, op.extensions); // '' stays '': no extension was negotiated
+    if (op.subprotocol)
+        m_sessionUpgrade.bind(2, *op.subprotocol);
+    else
+        m_sessionUpgrade.bind(2);
+    m_sessionUpgrade.bind(3, op.handshake);
+    m_sessionUpgrade.bind(4, op.session);
+    Run(m_sessionUpgrade);
 }
 
 void TraceWriter::Write(const op::UpstreamResult& op)
@@ -224,6 +226,16 @@ void TraceWriter::Write(const op::InsertMessage& op)
     BindOptional(s, 23, decoded.latencyNs);
     BindText(s, 24, e.malformedReason);
     s.bindNoCopy(25, op.data.data(), static_cast<int>(op.data.size())); // a blob, empty rather than NULL
+    BindOptional(s, 26, row.wireSize);
+    const inspector::HttpFields* http = decoded.http ? &*decoded.http : nullptr;
+    static const std::string kNone;
+    BindText(s, 27, http ? http->method : kNone);
+    BindText(s, 28, http ? http->target : kNone);
+    if (http && http->status)
+        s.bind(29, http->status);
+    else
+        s.bind(29);
+    BindText(s, 30, http ? http->head : kNone);
     Run(s);
 }
 

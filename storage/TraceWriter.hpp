@@ -22,11 +22,9 @@ enum : uint32_t
     Truncated = 1, // bytes beyond --max-capture-bytes were not kept
     Elided = 2,    // bytes were dropped because capture fell behind
     Redacted = 4,  // secrets were replaced in the stored bytes
+    Generated = 8, // the proxy wrote it itself (an HTTP error it answered, a close frame it sent)
 };
 } // namespace MessageFlag
-
-
-
 
 class TraceWriter
 {
@@ -48,6 +46,7 @@ class TraceWriter
 
   private:
     void Write(const op::BeginSession& op);
+    void Write(const op::SessionUpgrade& op);
     void Write(const op::UpstreamResult& op);
     void Write(const op::InsertMessage& op);
     void Write(const op::UpdateMessage& op);
@@ -59,6 +58,7 @@ class TraceWriter
 
     SQLite::Database& m_db;
     SQLite::Statement m_insertSession;
+    SQLite::Statement m_sessionUpgrade;
     SQLite::Statement m_upstreamResult;
     SQLite::Statement m_sessionFacts;
     SQLite::Statement m_sessionTotals;

@@ -93,7 +93,7 @@ TEST_F(RelayFixture, ThousandRandomMessagesArriveExactInOrderAndAreStored)
     auto reader = Finish();
     auto sessions = reader.Sessions();
     ASSERT_EQ(sessions.size(), 1u);
-    EXPECT_EQ(sessions[0].messages, 2000 + 1); // every message both ways, plus the client's close frame
+    EXPECT_EQ(sessions[0].messages, 2000 + 2); // every message both ways, plus both close frames on the wire
     EXPECT_EQ(sessions[0].elided, 0);
     std::vector<storage::MessageSummary> stored;
     for (int64_t after = 0;;)
@@ -185,7 +185,7 @@ TEST_F(RelayFixture, HundredConcurrentSessionsEachSeeOnlyTheirOwnTraffic)
     ASSERT_EQ(stored.size(), 100u);
     for (const auto& s : stored)
     {
-        EXPECT_EQ(s.messages, 41) << "session " << s.id; // 20 each way + the client's close
+        EXPECT_EQ(s.messages, 42) << "session " << s.id; // 20 each way + both close frames
         // Every text message stored for this session names the same client session.
         std::string owner;
         for (const auto& m : reader.Messages(s.id, {}, 0, 100))
@@ -238,7 +238,7 @@ struct RefusedUpstream : RelayFixture
     void SetUp() override {} // the test picks the upstream
 };
 
-TEST_F(RefusedUpstream, GivesTheClient1011WithTheReason)
+TEST_F(RefusedUpstream, GivesTheClientsHandshakeA502NamingTheEngineAndTheError)
 {
     int deadPort = 0;
     {
@@ -248,15 +248,25 @@ TEST_F(RefusedUpstream, GivesTheClient1011WithTheReason)
         deadPort = server.Port();
     }
     StartCapture(deadPort);
-    auto client = Connect();
-    ASSERT_TRUE(client);
-    auto closed = client->WaitClosed(15s);
-    ASSERT_TRUE(closed);
-    EXPECT_EQ(closed->code, 1011);
-    EXPECT_NE(closed->reason.find("upstream"), std::string::npos) << closed->reason;
+    // What an SDK sees against a missing engine: its handshake fails with an HTTP status, not a close.
+    std::string answer = test::RawExchange(capture->Port(),
+                                           "GET /task/service HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                           "Sec-WebSocket-Version: 13\r\n\r\n",
+                                           5s);
+    EXPECT_EQ(answer.substr(0, 24), "HTTP/1.1 502 Bad Gateway") << answer;
+    EXPECT_NE(answer.find("cannot reach the engine at ws://127.0.0.1:" + std::to_string(deadPort)), std::string::npos)
+        << answer;
     auto reader = Finish();
     auto sessions = reader.Sessions();
     ASSERT_EQ(sessions.size(), 1u);
     EXPECT_FALSE(sessions[0].error.empty());
     EXPECT_EQ(sessions[0].upstreamOk, false);
+    EXPECT_EQ(sessions[0].protocol, "http") << "it never became a WebSocket";
+    auto messages = reader.Messages(sessions[0].id, {});
+    ASSERT_EQ(messages.size(), 2u) << "the upgrade request and the proxy's answer";
+    EXPECT_EQ(messages[0].kind, inspector::Kind::HttpRequest);
+    EXPECT_EQ(messages[1].kind, inspector::Kind::HttpResponse);
+    EXPECT_EQ(messages[1].status, 502);
+    EXPECT_EQ(messages[1].flags & 8, 8u) << "marked as written by dapscope";
 }

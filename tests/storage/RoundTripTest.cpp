@@ -109,7 +109,7 @@ void WriteCapture(const std::string& path)
             chunk.first = true;
             chunk.final = sent.durNs == 0;
             chunk.wireBytes = sent.bytes.size() + sent.missing;
-            chunk.bytes = proxy::CapturedBytes(sent.bytes);
+            chunk.bytes = proxy::SharedBytes(sent.bytes);
             chunk.elided = sent.elided;
             ingestor.Apply(chunk);
             if (sent.durNs)

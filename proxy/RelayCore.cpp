@@ -128,7 +128,9 @@ void RelayCore::ReceiveHttpRequest(const SharedBytes& bytes, int64_t now)
             std::string head = wire::RewriteRequestHead(event.raw, event.head, rewrite);
             if (!m_opened && !AdmitFirstHead(event.head, now, head))
                 return;
-            bool upgrade = event.head.Find("Upgrade") && event.head.HasToken("Connection", "upgrade");
+            // HTTP/1.0 upgrades are ignored (RFC 9110 §7.8), as the request stream ignores them.
+            bool upgrade = event.head.versionMinor == 1 && event.head.Find("Upgrade") &&
+                           event.head.HasToken("Connection", "upgrade");
             m_responses.ExpectResponseTo(event.head.method, upgrade);
             ++m_requestsOpen;
             TapHead(Direction::ClientToServer, head, false, now);

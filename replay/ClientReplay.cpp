@@ -205,7 +205,11 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
         {
             closed = client->WaitClosed(std::chrono::milliseconds(0));
             if (capture && closed->byPeer && !closeSent)
+            {
+                // The engine's close and the client library's answer to it, as both went over the wire.
                 capture->Message(Direction::ServerToClient, Opcode::Close, CloseBytes(closed->code, closed->reason));
+                capture->Message(Direction::ClientToServer, Opcode::Close, CloseBytes(closed->code, closed->reason));
+            }
             replayer.OnClosed(net::MonoNs(), closed->code, closed->reason);
         }
     }
@@ -219,6 +223,9 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
     if (!closed)
         closed = client->WaitClosed(std::chrono::milliseconds(0));
     client.reset();
+    // The engine's answer to the replay's own close frame was on the wire too, as a proxy records it.
+    if (capture && closeSent && closed && closed->code != 1006 && closed->error.empty())
+        capture->Message(Direction::ServerToClient, Opcode::Close, CloseBytes(closed->code, closed->reason));
     if (capture)
     {
         capture->Close(closed.value_or(net::WsCloseInfo{1000, "replay done", false, ""}), closeSent);

@@ -83,7 +83,6 @@ void Ingestor::Apply(TapRecord& record)
     {
     case TapRecord::Type::UpstreamOpen:
         m_ops.push_back(op::UpstreamResult{session.id, true, {}});
-        session.upstreamOk = true;
         Log(session.label + " -> " + session.upstream + " connected");
         break;
     case TapRecord::Type::Chunk:
@@ -192,7 +191,7 @@ void Ingestor::Start(InFlight& message, Direction dir, Opcode opcode, int64_t ns
 
 void Ingestor::AddChunk(Session& session, TapRecord& record)
 {
-    session.websocket = true;
+    session.engineAnswered |= record.dir == Direction::ServerToClient;
     InFlight& message = session.inFlight[static_cast<size_t>(record.dir)];
     if (record.first || !message.active)
     {
@@ -228,7 +227,10 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
     ++message.fragments;
     message.elided |= part.lost;
     if (!part.problem.empty())
+    {
         message.problem = std::string(part.problem);
+        message.truncated |= session.ending; // the connection ended in the middle of it
+    }
     Keep(session, message, part.bytes);
     if (part.final)
     {
@@ -279,6 +281,8 @@ void Ingestor::AddHttpHead(Session& session, TapRecord& record)
     message.head = std::move(record.head);
     message.wireSize = record.wireBytes;
     message.generated = record.generated;
+    if (record.dir == Direction::ServerToClient && !record.generated)
+        session.engineAnswered = true;
     if (record.dir == Direction::ServerToClient)
     {
         auto head = wire::ParseHead(message.head, false);
@@ -299,7 +303,6 @@ void Ingestor::AddHttpHead(Session& session, TapRecord& record)
             wire::DeflateParams deflate = wire::ParseAgreedDeflate(agreed);
             session.wire[0].emplace(true, deflate);
             session.wire[1].emplace(false, deflate);
-            session.websocket = true;
             session.upgradeRequest.reset();
             Log(session.label + "  WebSocket" + (agreed.empty() ? std::string() : " (" + agreed + ")"));
         }
@@ -457,6 +460,7 @@ void Ingestor::Insert(Session& session, op::InsertMessage insert, const std::vec
 
 void Ingestor::CloseSession(Session& session, const TapRecord& record)
 {
+    session.ending = true;
     for (size_t index = 0; index < 2; ++index)
     {
         Direction dir = static_cast<Direction>(index);
@@ -505,7 +509,8 @@ void Ingestor::CloseSession(Session& session, const TapRecord& record)
         end.closeCode = 1006;
     end.closedBy = record.closedBy;
     end.error = record.error;
-    if (!session.upstreamOk && record.error.starts_with("upstream:"))
+    // Connected but never answered (a silent engine, a TLS failure) is a failed upstream too.
+    if (!session.engineAnswered && record.error.starts_with("upstream:"))
         m_ops.push_back(op::UpstreamResult{session.id, false, record.error});
     FlushSession(session);
     m_ops.push_back(op::EndSession{session.id, end});

@@ -115,8 +115,8 @@ class Ingestor
         uint64_t totalMessages = 0; // flushed counters, for the closing log line
         uint64_t totalBytes = 0;
         bool factsDirty = false; // auth facts changed since the last flush
-        bool upstreamOk = false; // the upstream connection came up
-        bool websocket = false;  // a WebSocket session (decoded or imported)
+        bool engineAnswered = false; // something came from the engine (not the proxy's own answers)
+        bool ending = false;         // the session is being closed
         std::string upstream;    // engine URI, for log lines
         std::string label;       // "session N  client  path" for log lines
     };

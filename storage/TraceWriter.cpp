@@ -88,6 +88,21 @@ void TraceWriter::Commit()
 
 void TraceWriter::Rollback()
 {
+    // A statement that threw mid-step is still active, and SQLite keeps a pager that hit an I/O error in its
+    // error state until every statement is reset: without this, a full disk that frees up stays "full".
+    for (SQLite::Statement* statement :
+         {&m_insertSession, &m_sessionUpgrade, &m_upstreamResult, &m_sessionFacts, &m_sessionTotals, &m_endSession,
+          &m_insertMessage, &m_updateMessage, &m_insertChunk, &m_upsertBlock})
+    {
+        try
+        {
+            statement->reset();
+        }
+        catch (const SQLite::Exception&)
+        {
+            // reset() reports the error of the step that failed; the statement is reset all the same
+        }
+    }
     if (!m_inTransaction)
         return;
     m_inTransaction = false;

@@ -75,7 +75,8 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"));
+    // An 8 MiB capture buffer: what is measured is that the relay's memory does not grow with the message.
+    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
     ASSERT_NE(proxy.port, 0) << proxy.process->Output();
     long baseline = proxy.process->RssKiB();
     auto client = proxy.Connect();
@@ -89,7 +90,7 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
     long peak = proxy.process->PeakRssKiB();
     std::printf("proxy RSS: %ld KiB before, peak %ld KiB while relaying 64 MiB each way\n", baseline, peak);
     RecordProperty("proxy_peak_rss_kib", std::to_string(peak));
-    // Bounded by the relay watermarks (2 MiB per direction) and the capture budget (8 MiB + reserve).
+    // Bounded by the relay watermarks (2 MiB per direction) and the capture buffer (8 MiB + reserve).
     EXPECT_LT(peak, 40 * 1024) << "peak RSS must stay well under the 64 MiB message";
     EXPECT_LT(peak - baseline, 24 * 1024);
 
@@ -120,7 +121,7 @@ TEST(ProxyProcess, SlowClientKeepsProxyMemoryBoundedAndLosesNothing)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"));
+    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
     ASSERT_NE(proxy.port, 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
@@ -225,7 +226,7 @@ TEST(ProxyProcess, StoreIsPrivateAndTheCliListsWhatWasCaptured)
     auto line = sessions.ReadLine(1s);
     ASSERT_TRUE(line);
     auto session = boost::json::parse(*line).as_object();
-    EXPECT_EQ(session["messages"].as_int64(), 3);
+    EXPECT_EQ(session["messages"].as_int64(), 4); // request, echo, the client's close and the engine's answer
     EXPECT_EQ(session["path"].as_string(), "/task/service");
     EXPECT_EQ(session["close_code"].as_int64(), 1000);
     EXPECT_TRUE(session["error"].is_null());
@@ -238,11 +239,19 @@ TEST(ProxyProcess, StoreIsPrivateAndTheCliListsWhatWasCaptured)
     std::vector<boost::json::object> messages;
     while (auto l = show.ReadLine(1s))
         messages.push_back(boost::json::parse(*l).as_object());
-    ASSERT_EQ(messages.size(), 3u);
+    ASSERT_EQ(messages.size(), 4u);
     EXPECT_EQ(messages[0]["dir"].as_string(), "c2s");
     EXPECT_EQ(messages[0]["opcode"].as_string(), "text");
     EXPECT_EQ(messages[1]["dir"].as_string(), "s2c");
     EXPECT_EQ(messages[2]["opcode"].as_string(), "close");
+    EXPECT_EQ(messages[2]["dir"].as_string(), "c2s");
+    EXPECT_EQ(messages[3]["opcode"].as_string(), "close");
+    EXPECT_EQ(messages[3]["dir"].as_string(), "s2c");
+    EXPECT_EQ(session["protocol"].as_string(), "websocket");
+    EXPECT_EQ(session["extensions"].as_string(), "") << "the test client offers no extension";
+    EXPECT_TRUE(session["subprotocol"].is_null());
+    EXPECT_EQ(messages[0]["wire_size"].as_int64(), messages[0]["size"].as_int64() + 6)
+        << "a masked frame with a 7-bit length: 2 header bytes and a 4-byte mask";
     for (const char* key : {"id", "session", "ts", "size"})
         EXPECT_TRUE(messages[0].contains(key)) << key;
 }

@@ -214,16 +214,21 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
     Opcode opcode = OpcodeOf(part.opcode);
     auto& slots = IsControl(opcode) ? session.control : session.inFlight;
     InFlight& message = slots[static_cast<size_t>(dir)];
-    if (part.first || !message.active)
+    // Bytes that belong to no message the decoder saw start (after lost bytes) are gathered into one row until
+    // the next real message, instead of a row per read.
+    bool loose = part.opcode == wire::WsOpcode::Continuation;
+    bool joinsLoose = loose && message.active && message.loose;
+    if (!joinsLoose && (part.first || !message.active || message.loose))
     {
         if (message.active)
             Complete(session, message);
         Start(message, dir, opcode, ns);
         message.wireSize = 0;
+        message.loose = loose;
     }
     message.lastNs = ns;
-    message.size += part.bytes.size();
-    *message.wireSize += part.wireBytes;
+    message.size += part.bytes.size() + part.skipped;
+    *message.wireSize += part.wireBytes + part.skipped;
     ++message.fragments;
     message.elided |= part.lost;
     if (!part.problem.empty())
@@ -232,7 +237,7 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
         message.truncated |= session.ending; // the connection ended in the middle of it
     }
     Keep(session, message, part.bytes);
-    if (part.final)
+    if (part.final && !loose)
     {
         if (opcode == Opcode::Close && !session.closeCode)
         {

@@ -78,6 +78,7 @@ class Ingestor
         std::string head;                 // first bytes, kept in memory for the inspector
         int chunks = 0;                   // tail chunks already streamed to message_chunks
         uint64_t streamed = 0;            // bytes in those chunks
+        bool loose = false;               // bytes of no message the decoder saw start (lost, resynchronising)
     };
 
     // An HTTP message being gathered from its head, body and end.

@@ -275,7 +275,8 @@ struct WsDecoder::State
     bool msgDelivered = false; // a part of it went out
     Decode msgDecode = Decode::Plain;
     std::string msgProblem;
-    uint64_t pendingWire = 0; // wire bytes of the message not yet accounted to a part
+    uint64_t pendingWire = 0;    // wire bytes of the message not yet accounted to a part
+    uint64_t pendingSkipped = 0; // payload bytes skipped in it since the last part
     std::unique_ptr<uint8_t[]> out;
     size_t outSize = 0;
 
@@ -477,6 +478,24 @@ void WsDecoder::State::Skip(uint64_t wireBytes, const Sink& sink)
 {
     if (wireBytes == 0 || mode == Mode::Dead)
         return;
+    if (mode == Mode::Payload && !frameControl && wireBytes <= payloadLeft)
+    {
+        // The gap lies inside the data frame being read: its end, and so the next header, is still known.
+        msgLost = true;
+        if (msgDecode == Decode::Inflate)
+        {
+            AddProblem("capture fell behind inside this compressed message: the rest could not be inflated");
+            BreakContext("undecodable: the compression context was lost when capture fell behind");
+            msgDecode = Decode::Drop;
+        }
+        else if (msgDecode == Decode::Plain && !msgCompressed)
+            pendingSkipped += wireBytes;
+        payloadDone += wireBytes;
+        payloadLeft -= wireBytes;
+        if (payloadLeft == 0)
+            EndFrame(sink);
+        return;
+    }
     if (mode != Mode::Resync)
     {
         const std::string problem = "capture fell behind: " + std::to_string(wireBytes) + " wire bytes not captured";
@@ -672,11 +691,13 @@ void WsDecoder::State::EmitData(bool final, const Sink& sink)
     part.wireBytes = pendingWire;
     part.compressed = msgCompressed;
     part.lost = msgLost;
+    part.skipped = pendingSkipped;
     if (final)
         part.problem = msgProblem;
     msgDelivered = true;
     outSize = 0;
     pendingWire = 0;
+    pendingSkipped = 0;
     sink(part);
 }
 

@@ -41,6 +41,7 @@ struct DecodedPart
     uint64_t wireBytes = 0;   // wire bytes (frame headers included) accounted to this part
     bool compressed = false;  // the message was sent compressed (RSV1)
     bool lost = false;        // some of the message's wire bytes were not captured (see Skip)
+    uint64_t skipped = 0;     // payload bytes of an uncompressed message that were not captured (a gap in it)
     std::string_view problem; // on a final part: why the message could not be decoded ("" = it could)
 };
 
@@ -58,9 +59,11 @@ class WsDecoder
     // The next bytes of the stream. `firstHeaderOffset` (FrameTracker::FirstHeaderOffset of the same bytes,
     // or FrameTracker::npos) lets the decoder find its way again after Skip.
     void Feed(std::string_view wire, size_t firstHeaderOffset, const Sink& sink);
-    // `wireBytes` bytes of the stream were not captured: the message they belong to is delivered `lost`, and
-    // decoding resumes at the next frame header a later Feed points to. With context takeover every later
-    // compressed message of this direction is then undecodable (delivered raw with a problem).
+    // `wireBytes` bytes of the stream were not captured. Inside the payload of the frame being read, frame
+    // boundaries stay known: the message goes on, `lost`, with a gap (`skipped`); a compressed one can no longer
+    // be inflated. Otherwise the message they belong to is delivered `lost`, and decoding resumes at the next
+    // frame header a later Feed points to. With context takeover every later compressed message of this
+    // direction is then undecodable (delivered raw with a problem).
     void Skip(uint64_t wireBytes, const Sink& sink);
     // The stream ended: a message still open is delivered as final with a problem.
     void Finish(const Sink& sink);

@@ -18,6 +18,7 @@ struct MockArgs
     std::string listen = "127.0.0.1:5565";
     mock::EngineOptions engine;
     std::vector<std::string> badKeys;
+    bool deflate = false;
 };
 
 int RunMockEngine(MockArgs args)
@@ -44,6 +45,7 @@ int RunMockEngine(MockArgs args)
         net::WsServerOptions options;
         options.host = listen->first;
         options.port = listen->second;
+        options.deflate = args.deflate;
         server = std::make_unique<mock::MockEngineServer>(loop, options, args.engine);
     }
     catch (const std::exception& e)
@@ -69,6 +71,7 @@ void AddMockEngineCommand(CLI::App& app, CommandAction& run)
     command->add_option("--listen", args->listen, "Address to listen on (host:port)")->capture_default_str();
     command->add_option("--apikey", args->engine.apiKey, "Accept only this API key (default: any non-empty key)");
     command->add_option("--bad-key", args->badKeys, "A key that is always refused (repeatable; default: bad-key)");
+    command->add_flag("--deflate", args->deflate, "Accept permessage-deflate when a client offers it");
     command->add_option("--delay-ms", args->engine.responseDelayMs, "Delay every response by this many ms");
     command->add_option("--burst", args->engine.burstEvents, "Extra status events after every rrext_process write");
     command->add_option("--override", args->engine.overrides,

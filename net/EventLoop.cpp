@@ -54,7 +54,7 @@ const lws_protocols kLoopProtocols[] = {
 };
 } // namespace
 
-EventLoop::EventLoop(std::string name, unsigned timeoutSecs) : m_name(std::move(name))
+EventLoop::EventLoop(std::string name, unsigned timeoutSecs, size_t readBytes) : m_name(std::move(name))
 {
     InitLwsLogging();
     lws_context_creation_info info;
@@ -62,7 +62,7 @@ EventLoop::EventLoop(std::string name, unsigned timeoutSecs) : m_name(std::move(
     info.options =
         LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6;
     info.user = this;
-    info.pt_serv_buf_size = 64 * 1024; // bigger reads: fewer callbacks per MiB relayed
+    info.pt_serv_buf_size = static_cast<unsigned int>(readBytes); // bigger reads: fewer callbacks per MiB
     info.fd_limit_per_thread = RaiseFdLimit();
     info.timeout_secs = timeoutSecs;
     info.connect_timeout_secs = timeoutSecs;

@@ -24,8 +24,9 @@ namespace dapscope::net
 class EventLoop
 {
   public:
-    // timeoutSecs bounds connects and handshakes (e.g. an upstream that accepts TCP but never answers).
-    explicit EventLoop(std::string name = "dapscope", unsigned timeoutSecs = 10);
+    // timeoutSecs bounds connects and handshakes (e.g. an upstream that accepts TCP but never answers);
+    // readBytes is the most one read takes from a socket.
+    explicit EventLoop(std::string name = "dapscope", unsigned timeoutSecs = 10, size_t readBytes = 64 * 1024);
     ~EventLoop(); // stops the service thread and destroys the context on it
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;

@@ -49,10 +49,18 @@ const lws_protocols kClientProtocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
-// One client vhost per loop, created on first use and kept for the loop's lifetime.
+// lws offers the extensions of the connection's vhost; it keeps a pointer to the table.
+const lws_extension kDeflateExtensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate; client_max_window_bits"},
+    {nullptr, nullptr, nullptr},
+};
+
+// One client vhost per loop and configuration (CA file, deflate offered), created on first use and kept for the
+// loop's lifetime.
 lws_vhost* ClientVhost(EventLoop& loop, const WsClientOptions& options)
 {
-    std::string name = "dapscope-client" + std::string(options.caFile.empty() ? "" : "-" + options.caFile);
+    std::string name = std::string("dapscope-client") + (options.deflate ? "-deflate" : "") +
+                       (options.caFile.empty() ? "" : "-" + options.caFile);
     if (lws_vhost* existing = lws_get_vhost_by_name(loop.Context(), name.c_str()))
         return existing;
     lws_context_creation_info info;
@@ -60,6 +68,7 @@ lws_vhost* ClientVhost(EventLoop& loop, const WsClientOptions& options)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = kClientProtocols;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.extensions = options.deflate ? kDeflateExtensions : nullptr;
     // lws keeps these pointers for the vhost's lifetime.
     static std::mutex namesMutex;
     static std::deque<std::string> names;

@@ -26,6 +26,7 @@ struct WsClientOptions
     std::string subprotocol;
     std::string caFile;    // extra CA (PEM) for wss
     bool insecure = false; // accept any server certificate
+    bool deflate = false;  // offer permessage-deflate (lws's built-in extension)
     std::chrono::milliseconds connectTimeout{10000};
 };
 

@@ -16,6 +16,12 @@ const lws_protocols kServerProtocols[] = {
      kWsRxBufferSize, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
+
+// lws keeps a pointer to a vhost's extension table: static too.
+const lws_extension kDeflateExtensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate; client_max_window_bits"},
+    {nullptr, nullptr, nullptr},
+};
 } // namespace
 
 WsServer::WsServer(EventLoop& loop, WsServerOptions options, WsHandlers handlers)
@@ -28,6 +34,7 @@ WsServer::WsServer(EventLoop& loop, WsServerOptions options, WsHandlers handlers
     info.protocols = kServerProtocols;
     info.user = this;
     info.vhost_name = "dapscope-server";
+    info.extensions = m_options.deflate ? kDeflateExtensions : nullptr;
     if (!m_options.tlsCert.empty())
     {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;

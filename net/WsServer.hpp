@@ -21,6 +21,7 @@ struct WsServerOptions
     int port = 0;                   // 0 = the kernel picks one (see Port())
     std::string tlsCert;            // PEM files: serve wss when both are set
     std::string tlsKey;
+    bool deflate = false; // accept permessage-deflate when a client offers it (lws's built-in extension)
 };
 
 class WsServer

@@ -56,7 +56,8 @@ struct RelaySession
 
 namespace
 {
-constexpr size_t kTxPacket = 64 * 1024; // bytes lws sends per write before keeping the rest
+// lws sends at most this much per write and copies the rest to its own buffer: as much as one read holds.
+constexpr size_t kTxPacket = kRelayReadBytes;
 
 int RelayCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len)
 {

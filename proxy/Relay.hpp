@@ -35,6 +35,10 @@ struct RelayOptions
     RelayLimits limits;
 };
 
+// The most one read takes from a socket, and so the size of the buffers the write queue and the capture share:
+// fewer, larger reads mean fewer wake-ups and capture records per MiB relayed. Give it to the loop's context.
+constexpr size_t kRelayReadBytes = 256 * 1024;
+
 struct RelaySession;
 struct UpstreamAddress;
 

@@ -19,6 +19,12 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
             error = "no session " + std::to_string(id) + " in the store (see dapscope sessions)";
             return std::nullopt;
         }
+        if (session->protocol == "http")
+        {
+            error = "session " + std::to_string(id) + " is a plain HTTP connection, not a WebSocket session: replay " +
+                    "re-sends DAP messages only";
+            return std::nullopt;
+        }
         recording.session = *session;
         // Bytes are read in bulk, one statement per page (MessageData prepares two per message); only messages
         // with a tail in message_chunks (over 1 MiB, docs/trace-store.md) go through MessageData.
@@ -47,8 +53,9 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
             {
                 while (row && data.getColumn(0).getInt64() < summary.id)
                     row = data.executeStep();
-                if (summary.opcode == inspector::Opcode::Ping || summary.opcode == inspector::Opcode::Pong)
-                    continue;
+                if (summary.opcode == inspector::Opcode::Ping || summary.opcode == inspector::Opcode::Pong ||
+                    summary.kind == inspector::Kind::HttpRequest || summary.kind == inspector::Kind::HttpResponse)
+                    continue; // HTTP exchanges before an upgrade are not part of the DAP conversation
                 RecordedMessage message;
                 message.id = summary.id;
                 message.dir = summary.dir;

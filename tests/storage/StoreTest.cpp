@@ -117,6 +117,32 @@ TEST(Store, VersionOneStoreIsMigratedAndKeepsItsMessages)
     EXPECT_EQ(PagedIds(reader, sessions[0].id, command).size(), 12u);
 }
 
+TEST(Store, VersionTwoStoreIsMigratedToWebSocketSessionsWithAnUnknownWireSize)
+{
+    test::TempDir dir;
+    std::string path = CopyFixture(dir, "v2-demo.db"); // written by the relay before it was wire-exact
+    {
+        SQLite::Database before(path);
+        ASSERT_EQ(before.execAndGet("PRAGMA user_version").getInt(), 2);
+    }
+    storage::TraceReader reader(path);
+    auto sessions = reader.Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].protocol, "websocket");
+    EXPECT_FALSE(sessions[0].extensions) << "what was negotiated then is not known";
+    EXPECT_EQ(sessions[0].messages, 98);
+    auto messages = reader.Messages(sessions[0].id, {}, 0, 1000);
+    ASSERT_EQ(messages.size(), 98u);
+    for (const auto& m : messages)
+    {
+        EXPECT_FALSE(m.wireSize) << "message " << m.id;
+        EXPECT_NE(m.kind, inspector::Kind::HttpRequest);
+    }
+    SQLite::Database after(path);
+    EXPECT_EQ(after.execAndGet("SELECT count(*) FROM message_view WHERE kind = 'request'").getInt(),
+              after.execAndGet("SELECT count(*) FROM messages WHERE kind = 0").getInt());
+}
+
 TEST(Store, EachMigrationStepRunsAlone)
 {
     SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -126,6 +152,10 @@ TEST(Store, EachMigrationStepRunsAlone)
     storage::MigrateStep(db, 1);
     EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
     EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'message_blocks'").getInt(), 1);
+    storage::MigrateStep(db, 2);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'wire_size'").getInt(), 1);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'protocol'").getInt(), 1);
     EXPECT_THROW(storage::MigrateStep(db, storage::kSchemaVersion), storage::StoreError);
 }
 

@@ -104,7 +104,7 @@ struct HttpUpstream::Connection
     std::thread thread;
 };
 
-HttpUpstream::HttpUpstream(Handler handler, Options options) : m_handler(std::move(handler)), m_options(options)
+HttpUpstream::HttpUpstream(Handler handler, HttpUpstreamOptions options) : m_handler(std::move(handler)), m_options(options)
 {
     if (!m_handler)
         m_handler = [](const ReceivedRequest&) { return HttpReply{HttpResponseBytes(200, "OK", "ok"), false}; };

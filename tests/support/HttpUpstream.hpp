@@ -45,17 +45,18 @@ std::string HttpResponseBytes(int status, std::string_view reason, std::string_v
 std::string ChunkedResponseBytes(int status, std::string_view reason, const std::vector<std::string>& chunks,
                                  const std::vector<std::string>& headers = {});
 
+struct HttpUpstreamOptions
+{
+    bool answerExpect = true; // write "100 Continue" as soon as a head with Expect: 100-continue arrives
+};
+
 class HttpUpstream
 {
   public:
     using Handler = std::function<HttpReply(const ReceivedRequest&)>;
-    struct Options
-    {
-        bool answerExpect = true; // write "100 Continue" as soon as a head with Expect: 100-continue arrives
-    };
 
     // Listens on a port the kernel picks. Without a handler every request gets 200 "ok".
-    explicit HttpUpstream(Handler handler = {}, Options options = {});
+    explicit HttpUpstream(Handler handler = {}, HttpUpstreamOptions options = {});
     ~HttpUpstream(); // closes every connection and joins the threads
     HttpUpstream(const HttpUpstream&) = delete;
     HttpUpstream& operator=(const HttpUpstream&) = delete;
@@ -80,7 +81,7 @@ class HttpUpstream
     void Serve(Connection& connection, size_t index);
 
     Handler m_handler;
-    Options m_options;
+    HttpUpstreamOptions m_options;
     int m_listenFd = -1;
     int m_port = 0;
     std::mutex m_mutex; // guards everything below

@@ -71,6 +71,7 @@ void WsConnection::Closed()
 {
     m_wsi = nullptr;
     m_queue.Clear();
+    m_writing = {};
     if (m_closeReported)
         return;
     m_closeReported = true;
@@ -121,10 +122,10 @@ int WsConnection::OnLwsEvent(lws* wsi, int reason, void* in, size_t len)
     {
         if (!m_queue.Empty())
         {
-            Frame frame = m_queue.Pop();
-            int written =
-                lws_write(wsi, frame.Payload(), frame.Size(), static_cast<lws_write_protocol>(frame.WriteFlags()));
-            if (written < static_cast<int>(frame.Size()))
+            m_writing = m_queue.Pop();
+            int written = lws_write(wsi, m_writing.Payload(), m_writing.Size(),
+                                    static_cast<lws_write_protocol>(m_writing.WriteFlags()));
+            if (written < static_cast<int>(m_writing.Size()))
                 return -1;
             if (!m_queue.Empty() || m_closing)
                 lws_callback_on_writable(wsi);

@@ -76,6 +76,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>
     std::string m_peer;                           // peer address
     std::map<std::string, std::string> m_headers; // selected handshake headers (server side)
     FrameQueue m_queue;                           // frames waiting for WRITEABLE
+    Frame m_writing; // the frame last given to lws_write: with permessage-deflate lws keeps reading its payload
+                     // while it drains the compressed message, and asks for WRITEABLE again only after that
     WsMessage m_partial;                          // message being assembled
     bool m_inMessage = false;                     // m_partial holds a started message
     bool m_closing = false;                       // Close() called: no more sends

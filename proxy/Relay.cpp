@@ -119,15 +119,74 @@ void ResolveAgain(const std::shared_ptr<UpstreamAddress>& address)
         .detach();
 }
 
-// Raw bytes from lws's per-thread read buffer, copied once into a buffer the write queue and the tap share.
-SharedBytes CopyRead(const void* in, size_t len)
-{
-    std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(len);
-    std::memcpy(buffer.get(), in, len);
-    const char* data = buffer.get();
-    return SharedBytes(std::move(buffer), data, len);
-}
+} // namespace
 
+// Full-size read buffers, recycled: a fresh 256 KiB allocation is an mmap (glibc), and its first touch page
+// faults, on every read. Buffers come back from whichever thread lets go of the bytes last (the recorder's,
+// usually), so the pool is shared and locked.
+class ReadBufferPool : public std::enable_shared_from_this<ReadBufferPool>
+{
+  public:
+    // Raw bytes from lws's per-thread read buffer, copied once into a buffer the write queue and the tap share.
+    SharedBytes Copy(const void* in, size_t len)
+    {
+        if (len < kRelayReadBytes / 4)
+        {
+            std::shared_ptr<char[]> small = std::make_shared_for_overwrite<char[]>(len);
+            std::memcpy(small.get(), in, len);
+            const char* data = small.get();
+            return SharedBytes(std::move(small), data, len);
+        }
+        char* buffer = Take();
+        std::memcpy(buffer, in, len);
+        std::shared_ptr<char> owner(buffer, [pool = shared_from_this()](char* p) { pool->Give(p); });
+        return SharedBytes(std::move(owner), buffer, len);
+    }
+
+  private:
+    static constexpr size_t kKept = 64; // more than the capture buffer holds at its default: the rest is freed
+
+    char* Take()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_free.empty())
+            {
+                char* buffer = m_free.back();
+                m_free.pop_back();
+                return buffer;
+            }
+        }
+        return new char[kRelayReadBytes];
+    }
+
+    void Give(char* buffer)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_free.size() < kKept)
+            {
+                m_free.push_back(buffer);
+                return;
+            }
+        }
+        delete[] buffer;
+    }
+
+  public:
+    ~ReadBufferPool()
+    {
+        for (char* buffer : m_free)
+            delete[] buffer;
+    }
+
+  private:
+    std::mutex m_mutex;
+    std::vector<char*> m_free;
+};
+
+namespace
+{
 void Kill(lws* wsi)
 {
     lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
@@ -146,6 +205,7 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     m_settings.accessToken = m_options.accessToken;
     m_settings.limits = m_options.limits;
 
+    m_buffers = std::make_shared<ReadBufferPool>();
     m_address = std::make_shared<UpstreamAddress>();
     m_address->host = upstream.host;
     std::string error;
@@ -515,7 +575,7 @@ int Relay::OnEvent(lws* wsi, int reason, void* in, size_t len)
             }
         }
         else
-            session.core.Received(side, CopyRead(in, len), now);
+            session.core.Received(side, m_buffers->Copy(in, len), now);
         break;
     case LWS_CALLBACK_RAW_WRITEABLE:
         result = Write(session, side, true);

@@ -41,6 +41,7 @@ constexpr size_t kRelayReadBytes = 256 * 1024;
 
 struct RelaySession;
 struct UpstreamAddress;
+class ReadBufferPool;
 
 class Relay
 {
@@ -79,6 +80,7 @@ class Relay
     RelaySettings m_settings;
     TapQueue& m_tap;
     std::shared_ptr<UpstreamAddress> m_address;   // numeric address of the engine, re-resolved off the loop
+    std::shared_ptr<ReadBufferPool> m_buffers;    // what reads are copied into (outlives the relay if captured)
     std::unique_ptr<net::TlsContext> m_clientTls; // toward a wss engine
     std::unique_ptr<net::TlsContext> m_serverTls; // toward clients, with --tls-cert
     lws_vhost* m_vhost = nullptr;

@@ -6,7 +6,9 @@
 #include "MessageRedactor.hpp"
 #include "TaskLinker.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <map>
 
 namespace dapscope::inspector
 {
@@ -36,9 +38,16 @@ struct SessionInspector::State
     struct PendingHttp
     {
         MessageId id;
-        int64_t lastByteNs;
+        int64_t firstByteNs;
+        std::optional<int64_t> lastByteNs; // once the request is complete (fed)
     };
-    std::deque<PendingHttp> httpRequests; // HTTP requests not answered yet, in order
+    struct EarlyAnswer
+    {
+        MessageId response;
+        int64_t latencyNs;
+    };
+    std::deque<PendingHttp> httpRequests;               // HTTP requests not answered yet, in order
+    std::map<MessageId, EarlyAnswer> answeredBeforeEnd; // requests answered before they were complete
 };
 
 void SessionInspector::State::ProcessRequest(MessageId id, const WireMessage& wire, DecodedMessage& decoded,
@@ -193,6 +202,17 @@ void ParseStartLine(std::string_view head, HttpFields& fields)
 }
 } // namespace
 
+void SessionInspector::HttpRequestBegins(MessageId id, int64_t firstByteNs)
+{
+    try
+    {
+        m_state->httpRequests.push_back({id, firstByteNs, std::nullopt});
+    }
+    catch (...)
+    {
+    }
+}
+
 FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& message)
 {
     FeedResult result;
@@ -209,8 +229,24 @@ FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& messa
         out.envelope.kind = request ? Kind::HttpRequest : Kind::HttpResponse;
         if (request)
         {
-            out.state = ExchangeState::Pending;
-            state.httpRequests.push_back({id, message.lastByteNs});
+            auto early = state.answeredBeforeEnd.find(id);
+            if (early != state.answeredBeforeEnd.end())
+            {
+                out.state = ExchangeState::Answered;
+                out.pairId = early->second.response;
+                out.latencyNs = early->second.latencyNs;
+                state.answeredBeforeEnd.erase(early);
+            }
+            else
+            {
+                out.state = ExchangeState::Pending;
+                auto queued = std::find_if(state.httpRequests.begin(), state.httpRequests.end(),
+                                           [id](const State::PendingHttp& p) { return p.id == id; });
+                if (queued == state.httpRequests.end())
+                    state.httpRequests.push_back({id, message.firstByteNs, message.lastByteNs});
+                else
+                    queued->lastByteNs = message.lastByteNs;
+            }
         }
         else if (fields.status >= 200 || fields.status == 101 || fields.status == 0)
         {
@@ -222,12 +258,19 @@ FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& messa
                 state.httpRequests.pop_front();
                 out.state = ExchangeState::Answered;
                 out.pairId = answered.id;
-                out.latencyNs = message.firstByteNs - answered.lastByteNs;
-                MessageUpdate& update = result.updates.emplace_back();
-                update.id = answered.id;
-                update.state = ExchangeState::Answered;
-                update.pairId = id;
-                update.latencyNs = out.latencyNs;
+                // From the request's last byte; an answer that came before the request was complete counts
+                // from its first.
+                out.latencyNs = message.firstByteNs - answered.lastByteNs.value_or(answered.firstByteNs);
+                if (!answered.lastByteNs)
+                    state.answeredBeforeEnd[answered.id] = {id, *out.latencyNs}; // its row is not written yet
+                else
+                {
+                    MessageUpdate& update = result.updates.emplace_back();
+                    update.id = answered.id;
+                    update.state = ExchangeState::Answered;
+                    update.pairId = id;
+                    update.latencyNs = out.latencyNs;
+                }
             }
         }
         out.http = std::move(fields);
@@ -242,6 +285,17 @@ FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& messa
             result.message.redactedBytes.emplace();
     }
     return result;
+}
+
+std::string SessionInspector::RedactTarget(std::string_view target)
+{
+    // The head redaction's request-line rule, on a request line made for the purpose.
+    std::string line = RedactHead("GET " + std::string(target) + " HTTP/1.1\r\n");
+    size_t first = line.find(' ');
+    size_t last = line.rfind(' ');
+    if (first == std::string::npos || last <= first)
+        return m_state->redactor.Enabled() ? std::string() : std::string(target);
+    return line.substr(first + 1, last - first - 1);
 }
 
 std::string SessionInspector::RedactHead(std::string_view head)
@@ -263,6 +317,8 @@ std::vector<MessageUpdate> SessionInspector::Finish()
     {
         for (const State::PendingHttp& request : m_state->httpRequests)
         {
+            if (!request.lastByteNs)
+                continue; // never complete, so never written: nothing to update
             MessageUpdate& update = updates.emplace_back();
             update.id = request.id;
             update.state = ExchangeState::Unanswered;

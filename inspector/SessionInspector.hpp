@@ -93,9 +93,15 @@ class SessionInspector
     // Feed the next message of the session (ids are the caller's, increasing). Never throws.
     FeedResult Feed(MessageId id, const WireMessage& message);
 
-    // Feed the next HTTP message of the session. Responses pair with requests in order (HTTP/1.1 answers in
-    // request order); 1xx interim responses pair with nothing. Never throws.
+    // An HTTP request's head arrived (its message id is `id`): it waits for an answer from now on, even before
+    // its body ends (an engine may answer early, e.g. 100 Continue or 401).
+    void HttpRequestBegins(MessageId id, int64_t firstByteNs);
+    // Feed the next complete HTTP message of the session. Responses pair with requests in order (HTTP/1.1
+    // answers in request order); 1xx interim responses pair with nothing. A request fed without
+    // HttpRequestBegins joins the queue now. Never throws.
     FeedResult FeedHttp(MessageId id, const HttpWireMessage& message);
+    // A request target with credentials in its query redacted ("/task?auth=[redacted:1a2b3c4d]").
+    std::string RedactTarget(std::string_view target);
     // A head with its credentials redacted (the heads of a WebSocket upgrade, kept with the session); the
     // secrets in it are learned for the rest of the session.
     std::string RedactHead(std::string_view head);

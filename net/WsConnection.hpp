@@ -76,14 +76,15 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>
     std::string m_peer;                           // peer address
     std::map<std::string, std::string> m_headers; // selected handshake headers (server side)
     FrameQueue m_queue;                           // frames waiting for WRITEABLE
-    Frame m_writing; // the frame last given to lws_write: with permessage-deflate lws keeps reading its payload
-                     // while it drains the compressed message, and asks for WRITEABLE again only after that
     WsMessage m_partial;                          // message being assembled
     bool m_inMessage = false;                     // m_partial holds a started message
     bool m_closing = false;                       // Close() called: no more sends
     bool m_closeSent = false;                     // close frame has been requested from lws
     bool m_closeReported = false;                 // onClose already ran
     WsCloseInfo m_close;                          // what we learned about the close
+    // The frame last given to lws_write: with permessage-deflate lws keeps reading its payload while it drains
+    // the compressed message, and asks for WRITEABLE again only after that.
+    Frame m_writing;
 };
 
 // Bytes delivered per receive callback (and the largest frame we write in one go).

@@ -628,7 +628,7 @@ void RelayCore::TapEnd(Direction dir, int64_t now, std::string error)
     m_tap.Push(std::move(record));
 }
 
-void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now)
+void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated)
 {
     TapRecord record;
     record.type = TapRecord::Type::WsBytes;
@@ -640,6 +640,7 @@ void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader,
     record.offset = m_tapped[static_cast<size_t>(record.dir)];
     m_tapped[static_cast<size_t>(record.dir)] += bytes.size();
     record.firstHeader = firstHeader;
+    record.generated = generated;
     m_tap.Push(std::move(record));
 }
 
@@ -667,6 +668,13 @@ void RelayCore::ProxyClose(Side to, uint16_t code, std::string_view reason, int6
     if (target.gone || target.closeSent || target.pendingClose)
         return;
     const SideState& source = At(Other(to));
+    if (target.closeFrameSeen || source.closeFrameSeen)
+    {
+        // The endpoints are closing already: a close of the proxy's own would be one too many. They get the
+        // usual time to finish.
+        SetDeadline(Deadline::Close, m_settings.limits.closeTimeoutMs);
+        return;
+    }
     if (source.frames.AtFrameBoundary())
         WriteClose(to, code, reason, now);
     else if (source.gone)
@@ -684,7 +692,7 @@ void RelayCore::WriteClose(Side to, uint16_t code, std::string_view reason, int6
     SideState& target = At(to);
     SharedBytes frame(wire::MakeCloseFrame(code, reason, to == Side::Upstream));
     Forward(to, frame);
-    TapFrames(to, frame, 0, now);
+    TapFrames(to, frame, 0, now, true);
     target.closeSent = true;
     if (m_proxyCloseCode == 0)
     {

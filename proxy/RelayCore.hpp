@@ -157,7 +157,7 @@ class RelayCore
     void TapBody(Direction dir, const SharedBytes& from, const std::vector<std::string_view>& data, size_t wireBytes,
                  int64_t now);
     void TapEnd(Direction dir, int64_t now, std::string error = {});
-    void TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now);
+    void TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated = false);
     // The proxy answers the client itself and closes the connection once that is written.
     void Answer(int status, std::string_view body, int64_t now);
     // A close frame of the proxy's own to `to`, at the next frame boundary of the stream toward it.

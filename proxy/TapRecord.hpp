@@ -79,7 +79,7 @@ struct TapRecord
     bool elided = false;      // bytes dropped because the recorder fell behind its byte budget
     uint64_t elidedBytes = 0; // how many of `bytes` that was
 
-    // HttpHead: the head's text; `generated` when the proxy answered itself (400, 401, 502, 504)
+    // HttpHead: the head's text. `generated`: the proxy wrote it itself (an HTTP answer such as 502, a close frame)
     std::string head;
     bool generated = false;
 

@@ -111,20 +111,21 @@ void Ingestor::Apply(TapRecord& record)
 
 void Ingestor::OpenSession(TapRecord& record)
 {
+    Session session{.inspector = inspector::SessionInspector(m_options.redaction)};
+    std::string path = session.inspector.RedactTarget(record.path); // ?auth=KEY is a credential
     SessionRow row;
     row.startedNs = record.ns;
     row.client = record.client;
-    row.path = record.path;
+    row.path = path;
     row.upstream = record.upstream;
     row.userAgent = record.userAgent;
     row.source = m_options.source;
     row.replayOf = m_options.replayOf;
     row.protocol = record.protocol;
-    Session session{.inspector = inspector::SessionInspector(m_options.redaction)};
     session.id = m_nextSessionId++;
     m_ops.push_back(op::BeginSession{session.id, std::move(row)});
     session.upstream = record.upstream;
-    session.label = "session " + std::to_string(session.id) + "  " + record.client + "  " + record.path;
+    session.label = "session " + std::to_string(session.id) + "  " + record.client + "  " + path;
     m_storeIds[record.session] = session.id;
     m_sessions.insert_or_assign(record.session, std::move(session));
     ++m_stats.sessions;
@@ -153,6 +154,12 @@ Opcode OpcodeOf(wire::WsOpcode opcode)
 bool IsControl(Opcode opcode)
 {
     return opcode == Opcode::Close || opcode == Opcode::Ping || opcode == Opcode::Pong;
+}
+
+// HTTP/1.0 upgrades are ignored (RFC 9110 §7.8), as the relay ignores them.
+bool IsUpgradeRequest(const wire::HttpHead& head)
+{
+    return head.versionMinor == 1 && head.Find("Upgrade") && head.HasToken("Connection", "upgrade");
 }
 } // namespace
 
@@ -227,6 +234,7 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
         message.loose = loose;
     }
     message.lastNs = ns;
+    message.generated |= session.feedingGenerated;
     message.size += part.bytes.size() + part.skipped;
     *message.wireSize += part.wireBytes + part.skipped;
     ++message.fragments;
@@ -265,10 +273,12 @@ void Ingestor::AddWireBytes(Session& session, TapRecord& record)
     if (record.offset > expected)
         decoder->Skip(record.offset - expected, sink); // records the tap queue dropped whole
     expected = record.offset + record.wireBytes;
+    session.feedingGenerated = record.generated; // the proxy's own frames come in records of their own
     if (record.elided)
         decoder->Skip(record.wireBytes, sink);
     else
         decoder->Feed(record.bytes, record.firstHeader, sink);
+    session.feedingGenerated = false;
 }
 
 void Ingestor::AddHttpHead(Session& session, TapRecord& record)
@@ -282,12 +292,21 @@ void Ingestor::AddHttpHead(Session& session, TapRecord& record)
     }
     message = HttpInFlight{};
     message.active = true;
+    message.id = m_nextMessageId++; // ids follow first bytes: a response may end before its request does
     message.firstNs = message.lastNs = record.ns;
     message.head = std::move(record.head);
     message.wireSize = record.wireBytes;
     message.generated = record.generated;
     if (record.dir == Direction::ServerToClient && !record.generated)
         session.engineAnswered = true;
+    if (record.dir == Direction::ClientToServer)
+    {
+        // Queued for its answer now (the answer may come before the body ends); an upgrade request only if
+        // the engine refuses it (EndHttp), since a 101 makes it part of the session instead.
+        auto head = wire::ParseHead(message.head, true);
+        if (!head || !IsUpgradeRequest(*head))
+            session.inspector.HttpRequestBegins(message.id, message.firstNs);
+    }
     if (record.dir == Direction::ServerToClient)
     {
         auto head = wire::ParseHead(message.head, false);
@@ -349,7 +368,7 @@ void Ingestor::EndHttp(Session& session, TapRecord& record)
     if (record.dir == Direction::ClientToServer && record.error.empty())
     {
         auto head = wire::ParseHead(message.head, true);
-        if (head && head->Find("Upgrade") && head->HasToken("Connection", "upgrade"))
+        if (head && IsUpgradeRequest(*head))
         {
             session.upgradeRequest = std::move(message); // stored only if the engine refuses the upgrade
             message = HttpInFlight{};
@@ -379,7 +398,7 @@ void Ingestor::StoreHttp(Session& session, Direction dir, HttpInFlight& message)
     wire.head = message.head;
     wire.body = message.body;
     wire.truncated = message.truncated || message.elided;
-    int64_t id = m_nextMessageId++;
+    int64_t id = message.id;
     inspector::FeedResult result = session.inspector.FeedHttp(id, wire);
     if (!message.error.empty())
         result.message.envelope.malformedReason = message.error;

@@ -85,6 +85,7 @@ class Ingestor
     struct HttpInFlight
     {
         bool active = false;
+        int64_t id = 0; // assigned at the head
         int64_t firstNs = 0;
         int64_t lastNs = 0;
         std::string head;
@@ -118,6 +119,7 @@ class Ingestor
         bool factsDirty = false; // auth facts changed since the last flush
         bool engineAnswered = false; // something came from the engine (not the proxy's own answers)
         bool ending = false;         // the session is being closed
+        bool feedingGenerated = false; // the WebSocket bytes being decoded are the proxy's own
         std::string upstream;    // engine URI, for log lines
         std::string label;       // "session N  client  path" for log lines
     };

@@ -16,9 +16,16 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <random>
+#include <thread>
 
 using namespace dapscope;
 using namespace std::chrono_literals;
@@ -108,7 +115,7 @@ struct WireExact : ::testing::Test
     std::unique_ptr<cli::Capture> capture;
     std::unique_ptr<test::TcpTap> clientTap;
 
-    void StartCapture(int enginePort, std::string accessToken = {})
+    void StartCapture(int enginePort, std::string accessToken = {}, unsigned upstreamTimeoutSecs = 10)
     {
         engineTap = std::make_unique<test::TcpTap>(enginePort);
         cli::CaptureOptions options;
@@ -116,6 +123,7 @@ struct WireExact : ::testing::Test
         options.relay.listenPort = 0;
         options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engineTap->Port()));
         options.relay.accessToken = std::move(accessToken);
+        options.upstreamTimeoutSecs = upstreamTimeoutSecs;
         options.captureBufferBytes = 256u << 20; // these tests check stored bytes: let the writer lag behind
         capture = std::make_unique<cli::Capture>(std::move(options));
         clientTap = std::make_unique<test::TcpTap>(capture->Port());
@@ -174,6 +182,7 @@ struct WireExact : ::testing::Test
             {net::FrameType::Text, CompressibleJson(200 * 1024, 1)},
             // Same shape again: with context takeover it compresses against the previous message.
             {net::FrameType::Text, CompressibleJson(200 * 1024, 2)},
+            // Incompressible and large: lws drains its deflate output over several writes.
             {net::FrameType::Binary, RandomBytes(300 * 1024, 7)},
             // No empty message: lws 4.1.6 asserts compressing one ("FAIL want to trim out length 0").
             {net::FrameType::Text, R"({"type":"request","seq":2,"command":"rrext_ping","arguments":{}})"},
@@ -203,6 +212,98 @@ struct WireExact : ::testing::Test
         EXPECT_EQ(c2s, sent.size());
         EXPECT_EQ(s2c, sent.size());
     }
+};
+
+// A WebSocket engine at the byte level, for what lws endpoints always do for us: it answers the first request
+// head with a 101, answers the client's close frame with its own, and then keeps the TCP connection open,
+// recording every byte that arrives after the request head.
+class RawWsEngine
+{
+  public:
+    RawWsEngine()
+    {
+        m_listenFd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(m_listenFd, 4) != 0 ||
+            getsockname(m_listenFd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            throw std::runtime_error("RawWsEngine: cannot listen");
+        m_port = ntohs(addr.sin_port);
+        m_thread = std::thread([this] { Serve(); });
+    }
+    ~RawWsEngine()
+    {
+        shutdown(m_listenFd, SHUT_RDWR);
+        if (int fd = m_fd.load(); fd >= 0)
+            shutdown(fd, SHUT_RDWR);
+        m_thread.join();
+        close(m_listenFd);
+        if (m_fd >= 0)
+            close(m_fd);
+    }
+    int Port() const { return m_port; }
+    // Bytes received after the request head.
+    std::string Received()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_received;
+    }
+    bool WaitForBytes(size_t count, std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock(m_mutex);
+        return m_changed.wait_for(lock, timeout, [&] { return m_received.size() >= count; });
+    }
+
+  private:
+    void Serve()
+    {
+        int fd = accept4(m_listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        m_fd = fd;
+        std::string head;
+        bool upgraded = false;
+        bool answeredClose = false;
+        char chunk[4096];
+        while (true)
+        {
+            ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+            if (n <= 0)
+                return;
+            std::string bytes(chunk, static_cast<size_t>(n));
+            if (!upgraded)
+            {
+                head += bytes;
+                size_t end = head.find("\r\n\r\n");
+                if (end == std::string::npos)
+                    continue;
+                bytes = head.substr(end + 4);
+                upgraded = true;
+                const std::string answer =
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+                send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+            }
+            std::lock_guard lock(m_mutex);
+            m_received += bytes;
+            m_changed.notify_all();
+            if (!answeredClose && !m_received.empty() && static_cast<unsigned char>(m_received[0]) == 0x88)
+            {
+                answeredClose = true;
+                send(fd, "\x88\x02\x03\xE8", 4, MSG_NOSIGNAL); // close 1000, unmasked
+            }
+        }
+    }
+
+    int m_listenFd = -1;
+    int m_port = 0;
+    std::atomic<int> m_fd{-1};
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::string m_received;
+    std::thread m_thread;
 };
 
 std::vector<storage::MessageSummary> AllMessages(storage::TraceReader& reader, int64_t session)
@@ -259,14 +360,13 @@ TEST_F(WireExact, DeflateIsNegotiatedEndToEndAndTheStoreHoldsTheDecodedMessages)
     for (const auto& m : stored)
     {
         ASSERT_TRUE(m.wireSize.has_value()) << "message " << m.id;
-        if (m.size >= 100 * 1024)
+        if (m.opcode == inspector::Opcode::Text && m.size >= 100 * 1024) // the JSON ones
         {
             EXPECT_LT(*m.wireSize, m.size) << "message " << m.id << " is compressible";
         }
     }
     // Every byte on the wire after the heads belongs to some stored message (close frames included).
-    EXPECT_EQ(WireBytes(stored, inspector::Direction::ClientToServer),
-              static_cast<int64_t>(clientRequest.rest.size()));
+    EXPECT_EQ(WireBytes(stored, inspector::Direction::ClientToServer), static_cast<int64_t>(clientRequest.rest.size()));
     EXPECT_EQ(WireBytes(stored, inspector::Direction::ServerToClient), static_cast<int64_t>(engineAnswer.rest.size()));
 }
 
@@ -378,11 +478,13 @@ TEST_F(WireExact, TheAccessTokenArgumentIsTheOnlyChangeToTheRequestLine)
 
 TEST_F(WireExact, AHandshakeTheEngineRefusesReachesTheClientAsIs)
 {
-    const std::string refusal = test::HttpResponseBytes(401, "Unauthorized",
-                                                        R"({"status":"Error","error":{"error":"Access denied"}})",
-                                                        {"Content-Type: application/json", "X-Engine: refuses"});
-    httpEngine = std::make_unique<test::HttpUpstream>([&](const test::ReceivedRequest&)
-                                                      { return test::HttpReply{refusal, true}; });
+    const std::string refusal =
+        test::HttpResponseBytes(401, "Unauthorized", R"({"status":"Error","error":{"error":"Access denied"}})",
+                                {"Content-Type: application/json", "X-Engine: refuses"});
+    httpEngine = std::make_unique<test::HttpUpstream>(
+        [&](const test::ReceivedRequest&) {
+            return test::HttpReply{refusal, true};
+        });
     StartCapture(httpEngine->Port());
 
     const std::string request = "GET /task/service HTTP/1.1\r\n"
@@ -413,6 +515,106 @@ TEST_F(WireExact, AHandshakeTheEngineRefusesReachesTheClientAsIs)
     EXPECT_EQ(reader.MessageData(stored[1].id), R"({"status":"Error","error":{"error":"Access denied"}})");
 }
 
+TEST_F(WireExact, AfterACompleteCloseHandshakeTheProxyAddsNoCloseOfItsOwn)
+{
+    // Both endpoints exchanged close frames but keep their TCP connections open (their closing is theirs to
+    // do, RFC 6455 §7.1.1); the proxy stops then: it may end the connections, but not send a third close frame.
+    RawWsEngine rawEngine;
+    StartCapture(rawEngine.Port());
+    test::RawHttpConnection client(capture->Port());
+    ASSERT_TRUE(client.Send("GET /task/service HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    auto switched = client.Read(5s);
+    ASSERT_TRUE(switched);
+    ASSERT_EQ(switched->status, 101);
+    const std::string clientClose = "\x88\x82\x11\x22\x33\x44\x12\xCA"; // close 1000, masked
+    ASSERT_TRUE(client.Send(clientClose));
+    ASSERT_TRUE(rawEngine.WaitForBytes(clientClose.size(), 5s));
+    // The engine's close reply reaches the client.
+    ASSERT_TRUE(client.WaitPending(4, 5s));
+    ASSERT_EQ(client.Pending(), "\x88\x02\x03\xE8");
+
+    capture->Stop(2s);
+    client.WaitClosed(3s);
+    EXPECT_EQ(client.Pending(), "\x88\x02\x03\xE8") << "the client got more than the engine's close frame";
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(rawEngine.Received(), clientClose) << "the engine got more than the client's close frame";
+}
+
+TEST_F(WireExact, TheProxysOwnCloseFramesAreStoredAsGenerated)
+{
+    StartEcho(false);
+    auto client = Connect(false);
+    ASSERT_TRUE(client);
+    client->SendText("{}");
+    ASSERT_TRUE(client->Receive(10s));
+    capture->Stop(5s); // closes the open session with 1001 toward both sides
+    auto closed = client->WaitClosed(10s);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1001);
+
+    storage::TraceReader reader(dir.File("traces.db"));
+    auto sessions = reader.Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    // The first close frame each way is the proxy's (it wrote both before either endpoint could answer); the
+    // endpoints' answers, if stored, are theirs.
+    bool seen[2] = {false, false};
+    for (const auto& m : AllMessages(reader, sessions[0].id))
+    {
+        if (m.opcode != inspector::Opcode::Close)
+            continue;
+        bool& first = seen[static_cast<size_t>(m.dir)];
+        if (!first)
+        {
+            first = true;
+            EXPECT_EQ(reader.MessageData(m.id), std::string("\x03\xE9") + "dapscope proxy shutting down");
+            EXPECT_NE(m.flags & storage::MessageFlag::Generated, 0u) << "close frame " << m.id << " was the proxy's";
+        }
+        else
+        {
+            EXPECT_EQ(m.flags & storage::MessageFlag::Generated, 0u) << "close frame " << m.id;
+        }
+    }
+    EXPECT_TRUE(seen[0] && seen[1]) << "the proxy's close frames are not stored";
+}
+
+TEST_F(WireExact, AnEngineThatNeverAnswersTheHandshakeGivesTheClientA504)
+{
+    // A listening socket nobody accepts from: the kernel completes TCP handshakes, nothing is ever read.
+    int silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(silent, 4), 0);
+    ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    StartCapture(ntohs(addr.sin_port), {}, 1);
+
+    test::RawHttpConnection client(capture->Port());
+    ASSERT_TRUE(client.Send("GET /task/service HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    auto started = std::chrono::steady_clock::now();
+    auto response = client.Read(10s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 504);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+    // The engine as the proxy reaches it (here the tap in front of it).
+    EXPECT_NE(response->body.find("127.0.0.1:" + std::to_string(engineTap->Port())), std::string::npos)
+        << response->body;
+    EXPECT_TRUE(client.WaitClosed(5s));
+    close(silent);
+
+    auto reader = Finish();
+    auto sessions = reader.Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    auto stored = AllMessages(reader, sessions[0].id);
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0].kind, inspector::Kind::HttpRequest);
+    EXPECT_EQ(stored[1].status, 504);
+    EXPECT_NE(stored[1].flags & storage::MessageFlag::Generated, 0u);
+}
+
 // The real executables: `dapscope mock-engine --deflate` behind `dapscope proxy`.
 TEST(WireExactProcess, MockEngineWithDeflateNegotiatesItThroughTheProxyProcess)
 {
@@ -435,8 +637,8 @@ TEST(WireExactProcess, MockEngineWithDeflateNegotiatesItThroughTheProxyProcess)
     std::string error;
     auto client = net::WsClient::Connect(options, error);
     ASSERT_TRUE(client) << error;
-    const std::string ping = R"({"type":"request","seq":2,"command":"rrext_ping","arguments":{"pad":")" +
-                             std::string(20000, 'x') + "\"}}";
+    const std::string ping =
+        R"({"type":"request","seq":2,"command":"rrext_ping","arguments":{"pad":")" + std::string(20000, 'x') + "\"}}";
     client->SendText(R"({"type":"request","seq":1,"command":"auth","arguments":{"auth":"wire-exact-key"}})");
     client->SendText(ping);
     auto authAnswer = client->Receive(10s);

@@ -104,7 +104,8 @@ struct HttpUpstream::Connection
     std::thread thread;
 };
 
-HttpUpstream::HttpUpstream(Handler handler, HttpUpstreamOptions options) : m_handler(std::move(handler)), m_options(options)
+HttpUpstream::HttpUpstream(Handler handler, HttpUpstreamOptions options)
+    : m_handler(std::move(handler)), m_options(options)
 {
     if (!m_handler)
         m_handler = [](const ReceivedRequest&) { return HttpReply{HttpResponseBytes(200, "OK", "ok"), false}; };
@@ -172,6 +173,7 @@ void HttpUpstream::Serve(Connection& connection, size_t index)
     wire::HttpStream stream(wire::HttpStream::Role::Request);
     std::vector<wire::HttpEvent> events;
     ReceivedRequest current;
+    std::optional<HttpReply> early; // the answer onHead gave to the current request
     std::string chunk(64 * 1024, '\0');
     bool open = true;
     while (open)
@@ -209,8 +211,12 @@ void HttpUpstream::Serve(Connection& connection, size_t index)
                     current.rawHead = event.raw;
                     current.head = event.head;
                     const std::string* expect = event.head.Find("Expect");
-                    if (m_options.answerExpect && expect && Lower(*expect) == "100-continue" &&
-                        event.head.versionMinor >= 1)
+                    if (m_options.onHead)
+                        early = m_options.onHead(current);
+                    if (early)
+                        open = SendAll(connection.fd, early->bytes) && !early->close;
+                    else if (m_options.answerExpect && expect && Lower(*expect) == "100-continue" &&
+                             event.head.versionMinor >= 1)
                         open = SendAll(connection.fd, "HTTP/1.1 100 Continue\r\n\r\n");
                     break;
                 }
@@ -225,6 +231,11 @@ void HttpUpstream::Serve(Connection& connection, size_t index)
                         std::lock_guard lock(m_mutex);
                         m_requests.push_back(current);
                         m_changed.notify_all();
+                    }
+                    if (early)
+                    {
+                        early.reset();
+                        break;
                     }
                     HttpReply reply = m_handler(current);
                     if (!SendAll(connection.fd, reply.bytes) || reply.close)
@@ -450,6 +461,15 @@ std::optional<ReadResponse> RawHttpConnection::Read(std::chrono::milliseconds ti
             lastLook = true;
         }
     }
+}
+
+bool RawHttpConnection::WaitPending(size_t bytes, std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (m_buffer.size() < bytes)
+        if (!Fill(deadline))
+            return false;
+    return true;
 }
 
 bool RawHttpConnection::WaitClosed(std::chrono::milliseconds timeout)

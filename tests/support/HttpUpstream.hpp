@@ -48,6 +48,9 @@ std::string ChunkedResponseBytes(int status, std::string_view reason, const std:
 struct HttpUpstreamOptions
 {
     bool answerExpect = true; // write "100 Continue" as soon as a head with Expect: 100-continue arrives
+    // Called when a head arrives (the request has no body yet): a reply is written at once, and the handler is
+    // not called for that request once it is complete (like a server refusing before it reads the body).
+    std::function<std::optional<HttpReply>(const ReceivedRequest&)> onHead;
 };
 
 class HttpUpstream
@@ -120,6 +123,8 @@ class RawHttpConnection
     // answers HEAD, else chunked, Content-Length, or up to the connection's end. nullopt when it is not complete
     // within `timeout`.
     std::optional<ReadResponse> Read(std::chrono::milliseconds timeout, bool answersHead = false);
+    // Read until at least `bytes` bytes wait in Pending(); false on timeout or end of stream.
+    bool WaitPending(size_t bytes, std::chrono::milliseconds timeout);
     // The peer closed the connection within `timeout`, sending nothing more.
     bool WaitClosed(std::chrono::milliseconds timeout);
     // Bytes read and not yet returned as a response.

@@ -107,8 +107,7 @@ void TcpTap::AcceptLoop()
         int one = 1;
         setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         setsockopt(connection->targetFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        bool connected =
-            connect(connection->targetFd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0;
+        bool connected = connect(connection->targetFd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0;
         std::lock_guard lock(m_mutex);
         connection->stream.connected = connected;
         if (!connected)
@@ -152,8 +151,8 @@ void TcpTap::Pump(Connection& connection, bool toTarget)
         }
         {
             std::lock_guard lock(m_mutex);
-            (toTarget ? connection.stream.toTarget : connection.stream.fromTarget).append(chunk.data(),
-                                                                                          static_cast<size_t>(n));
+            (toTarget ? connection.stream.toTarget : connection.stream.fromTarget)
+                .append(chunk.data(), static_cast<size_t>(n));
             m_changed.notify_all();
         }
         if (!SendAll(to, chunk.data(), static_cast<size_t>(n)))
@@ -189,8 +188,7 @@ bool TcpTap::WaitEnded(size_t index, std::chrono::milliseconds timeout)
     return m_changed.wait_for(lock, timeout,
                               [&]
                               {
-                                  return index < m_connections.size() &&
-                                         m_connections[index]->stream.toTargetEnded &&
+                                  return index < m_connections.size() && m_connections[index]->stream.toTargetEnded &&
                                          m_connections[index]->stream.fromTargetEnded;
                               });
 }

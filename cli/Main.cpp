@@ -1,6 +1,7 @@
 // dapscope: the command-line entry point. Subcommands live in one file each (cli/*Command.cpp).
 
 #include "Commands.hpp"
+#include "dapscope/Version.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -16,7 +17,7 @@ int main(int argc, char** argv)
                  "check an engine against it with `replay`, or stand it in for the engine with `serve-replay`.",
                  "dapscope"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "dapscope 0.1.0");
+    app.set_version_flag("--version", std::string("dapscope ") + dapscope::kVersion);
     CommandAction run;
     AddProxyCommand(app, run);
     AddSessionsCommand(app, run);

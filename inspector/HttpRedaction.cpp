@@ -20,6 +20,8 @@ std::string Lower(std::string_view text)
 bool IsSecretName(std::string_view name)
 {
     std::string lower = Lower(name);
+    if (lower.starts_with("sec-websocket-"))
+        return false; // the handshake's nonce and its proof are no credentials
     if (lower == "auth" || lower == "authorization" || lower == "proxy-authorization" || lower == "cookie" ||
         lower == "set-cookie")
         return true;

@@ -223,6 +223,7 @@ FeedResult SessionInspector::FeedHttp(MessageId id, const HttpWireMessage& messa
         State& state = *m_state;
         HttpFields fields;
         fields.head = state.redactor.RedactHttpHead(message.head);
+        fields.redacted = fields.head != message.head;
         ParseStartLine(fields.head, fields);
         out.redactedBytes = state.redactor.RedactHttpBody(message.body, message.truncated);
         bool request = message.dir == Direction::ClientToServer;

@@ -21,6 +21,7 @@ struct HttpFields
     std::string target; // requests: path and query, secrets redacted
     int status = 0;     // responses
     std::string head;   // the whole head, secrets redacted
+    bool redacted = false; // the head had credentials replaced
 };
 
 // One HTTP message as captured: its head as it went over the wire and its body, de-chunked.

@@ -256,7 +256,9 @@ void RelayCore::ReceiveHttpResponse(const SharedBytes& bytes, int64_t now)
                 m_error = why;
             if (m_responses.MessageOpen())
                 TapEnd(Direction::ServerToClient, now, why);
-            if (!m_responseStarted)
+            // A 502 only for a request still waiting; bytes that answer nothing (a body after the answer to a
+            // HEAD, say) end the connection as they would directly.
+            if (!m_responseStarted && m_requestsOpen > 0)
                 Answer(502, "dapscope proxy: " + why + "\n", now);
             else
                 CloseAfterWrite(Side::Client);

@@ -412,9 +412,9 @@ void Ingestor::StoreHttp(Session& session, Direction dir, HttpInFlight& message)
     row.wireSize = message.wireSize;
     row.tsNs = message.firstNs;
     row.durNs = message.lastNs - message.firstNs;
+    bool redacted = result.message.redactedBytes || (result.message.http && result.message.http->redacted);
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
-                (result.message.redactedBytes ? MessageFlag::Redacted : 0u) |
-                (message.generated ? MessageFlag::Generated : 0u);
+                (redacted ? MessageFlag::Redacted : 0u) | (message.generated ? MessageFlag::Generated : 0u);
     op::InsertMessage insert;
     insert.row = row;
     insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.body);

@@ -49,7 +49,6 @@ class Recorder
     RecorderStats Stats();
     // Store id of a relay session (0 if unknown).
     int64_t StoreSession(uint64_t relaySession);
-    const std::string& StorePath() const { return m_path; }
     // Keep the store under this many bytes by pruning the oldest ended sessions (0 = no limit).
     void SetSizeLimit(int64_t bytes) { m_sizeLimit = bytes; }
 

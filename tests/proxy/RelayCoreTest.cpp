@@ -417,3 +417,18 @@ TEST(RelayCore, WatermarksPauseTheSourceAndResumeItOnceDrained)
     ASSERT_TRUE(f.core->NextWrite(Side::Client, bytes));
     EXPECT_EQ(f.Take(), (std::vector<Command>{Rx(Side::Upstream, true)}));
 }
+
+TEST(RelayCore, BytesFromTheEngineThatAnswerNoRequestEndTheConnectionWithoutA502)
+{
+    Fixture f;
+    f.core->Accepted(1, "10.0.0.9:4000");
+    f.Client("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    f.core->UpstreamConnected(2);
+    f.Take();
+    f.Written(Side::Upstream);
+    // A HEAD answered with a body it should not have (lws does this): the body answers nothing.
+    f.Engine("HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nsorry");
+    EXPECT_EQ(f.Written(Side::Client), "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\n")
+        << "the answer, as the engine wrote it, and no 502 of the proxy's after it";
+    EXPECT_TRUE(f.core->CloseWhenWritten(Side::Client));
+}

@@ -30,12 +30,21 @@ using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 // What an export writes. Sessions and messages carry the keys of `dapscope show --json`: cli::ExportSessions
 // (cli/Format.hpp) passes the CLI's shapes, so storage does not depend on the CLI.
 //
-// HAR: one entry per session (request GET upstream + path, response 101, `_resourceType: "websocket"`), text
-// and binary messages in Chrome's `_webSocketMessages` ({type send|receive, time epoch seconds, opcode 1 with
-// the text as-is | 2 with base64, data}), each with `_dapscope` = the message's JSON + `dur_ns`. Text that is not
-// valid UTF-8 is written as opcode 2 (base64) and keeps `_dapscope.opcode: "text"`. The entry's `_dapscope` is
-// the session's JSON + `started_ns`, `ended_ns` and `control_frames` (close, ping and pong frames, which
-// Chrome does not list: JSONL message records plus their `index` among the session's messages).
+// HAR: a WebSocket session is one entry (request GET upstream + path, response 101, `_resourceType: "websocket"`;
+// the handshake's heads as headers when the store has them, else the negotiated extensions and subprotocol as
+// response headers), its text and binary messages in Chrome's `_webSocketMessages` ({type send|receive, time
+// epoch seconds, opcode 1 with the text as-is | 2 with base64, data}), each with `_dapscope` = the message's JSON
+// + `dur_ns`. Text that is not valid UTF-8 is written as opcode 2 (base64) and keeps `_dapscope.opcode: "text"`.
+// The entry's `_dapscope` is the session's JSON + `started_ns`, `ended_ns` and `control_frames` (close, ping and
+// pong frames, which Chrome does not list: JSONL message records plus their `index` among the entry's messages).
+// Each HTTP exchange (plain HTTP on the proxy port, or an upgrade the engine refused) is an ordinary entry
+// (`_resourceType: "fetch"`): method, url (http[s]:// + the upstream's host + the target), headers from the
+// stored heads, query, postData, status, content (text, or base64 with `encoding` when not UTF-8; postData then
+// has `_encoding`), `_transferSize` (bytes on the wire), timings send / wait (the latency) / receive and
+// `time` their sum; a request without a response gets status 0 and `_error`. Its `_dapscope` is the session's
+// JSON + `started_ns`, `ended_ns`, `request` and `response` (message JSON + `dur_ns`, null when there is none)
+// and `informational` (interim 1xx responses, JSONL records) when there were any. `connection` is the
+// session id on every entry.
 // JSONL: per session a header {"type":"session", ...session JSON, started_ns, ended_ns}, then one line per
 // message: the message's JSON + `dur_ns` + `data` (UTF-8 text) or `data_b64` (anything else).
 // Importing either back (storage/Import.hpp) restores bytes, directions, order, times to the ns, durations,

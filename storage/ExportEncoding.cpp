@@ -2,10 +2,13 @@
 
 #include "inspector/Utf8.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace dapscope::storage
 {
@@ -194,6 +197,78 @@ std::optional<int64_t> ParseIsoTime(std::string_view text)
     if (seconds < 0 || seconds > kMaxTimeNs / 1000000000 - 1)
         return std::nullopt;
     return seconds * 1000000000 + fractionNs;
+}
+
+std::string FormatIsoTime(int64_t ns)
+{
+    std::time_t seconds = static_cast<std::time_t>(ns / 1000000000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[64];
+    size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(text + n, sizeof text - n, ".%06lldZ", static_cast<long long>((ns % 1000000000) / 1000));
+    return text;
+}
+
+const std::string* HeadFields::Find(std::string_view name) const
+{
+    auto same = [name](const std::string& other)
+    {
+        return other.size() == name.size() && std::equal(other.begin(), other.end(), name.begin(),
+                                                         [](char a, char b) {
+                                                             return std::tolower(static_cast<unsigned char>(a)) ==
+                                                                    std::tolower(static_cast<unsigned char>(b));
+                                                         });
+    };
+    for (const auto& [key, value] : headers)
+        if (same(key))
+            return &value;
+    return nullptr;
+}
+
+HeadFields ReadHead(std::string_view head)
+{
+    HeadFields fields;
+    bool first = true;
+    for (size_t start = 0; start < head.size();)
+    {
+        size_t end = head.find('\n', start);
+        std::string_view line = head.substr(start, end == std::string_view::npos ? end : end - start);
+        start = end == std::string_view::npos ? head.size() : end + 1;
+        if (line.ends_with('\r'))
+            line.remove_suffix(1);
+        if (first)
+        {
+            fields.startLine = line;
+            first = false;
+            continue;
+        }
+        if (line.empty())
+            break; // the end of the head
+        size_t colon = line.find(':');
+        if (colon == std::string_view::npos)
+            continue;
+        std::string_view value = line.substr(colon + 1);
+        size_t lead = value.find_first_not_of(" \t");
+        value = lead == std::string_view::npos ? std::string_view() : value.substr(lead);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
+        fields.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    return fields;
+}
+
+std::vector<std::string_view> SplitHeads(std::string_view text)
+{
+    std::vector<std::string_view> heads;
+    while (!text.empty())
+    {
+        size_t crlf = text.find("\r\n\r\n"), lf = text.find("\n\n");
+        size_t end = crlf < lf ? crlf + 4 : lf == std::string_view::npos ? text.size() : lf + 2;
+        heads.push_back(text.substr(0, end));
+        text.remove_prefix(end);
+    }
+    return heads;
 }
 
 } // namespace dapscope::storage

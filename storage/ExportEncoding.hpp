@@ -1,12 +1,15 @@
 #pragma once
-// How export files carry payloads and times, shared by the exporters and the import parser: base64 for bytes
-// that are not UTF-8 text, epoch seconds with microsecond precision, ISO 8601 times. Pure functions.
+// How export files carry payloads, times and HTTP heads, shared by the exporters and the import parser: base64
+// for bytes that are not UTF-8 text, epoch seconds with microsecond precision, ISO 8601 times, stored heads as
+// name/value lists. Pure functions.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace dapscope::storage
 {
@@ -32,5 +35,22 @@ std::optional<int64_t> NsFromEpochSeconds(double seconds);
 
 // "2026-11-27T04:21:00.123456Z", "2026-11-27T05:21:00+01:00", "2026-11-27T04:21:00Z" to ns since the epoch.
 std::optional<int64_t> ParseIsoTime(std::string_view text);
+// "2026-11-27T04:21:00.123456Z" (UTC, to the microsecond), the form `dapscope show --json` writes.
+std::string FormatIsoTime(int64_t ns);
+
+// An HTTP head as the store keeps it (start line, header lines, an empty line; secrets already redacted),
+// read leniently: LF or CRLF, a line without a colon is skipped, values lose their surrounding blanks.
+struct HeadFields
+{
+    std::string startLine;                                    // "POST /task HTTP/1.1", "HTTP/1.1 200 OK"
+    std::vector<std::pair<std::string, std::string>> headers; // in order, names as sent, repeats kept
+
+    // First value of `name` (case-insensitive), or nullptr.
+    const std::string* Find(std::string_view name) const;
+};
+HeadFields ReadHead(std::string_view head);
+// The heads of a text holding several one after the other (a session's handshake: the upgrade request, then
+// the 101), each with its empty line.
+std::vector<std::string_view> SplitHeads(std::string_view text);
 
 } // namespace dapscope::storage

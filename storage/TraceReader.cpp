@@ -154,7 +154,7 @@ std::string FilterConditions(const MessageFilter& filter)
     if (filter.minLatencyNs)
         sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
     if (!filter.text.empty())
-        sql += " AND instr(CAST(data AS TEXT), :text) > 0";
+        sql += " AND (instr(CAST(data AS TEXT), :text) > 0 OR instr(path, :text) > 0 OR instr(headers, :text) > 0)";
     return sql;
 }
 

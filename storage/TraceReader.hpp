@@ -85,7 +85,7 @@ struct MessageFilter
     std::string task;                    // exact
     bool failedOnly = false;             // success = 0, malformed, unanswered, orphan, HTTP status >= 400
     std::optional<int64_t> minLatencyNs; // latency at least this
-    std::string text;                    // substring of the stored JSON
+    std::string text;                    // substring of the stored bytes (and of an HTTP message's path and head)
 
     bool Empty() const
     {

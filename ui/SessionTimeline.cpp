@@ -24,8 +24,9 @@ void SessionTimeline::Add(const TimelineRow& row)
     m_lastId = row.id;
     ++m_messages;
 
+    // HTTP exchanges are drawn like DAP requests: a span from the request to its response.
     const auto kind = static_cast<Kind>(row.kind);
-    if (kind == Kind::Request)
+    if (kind == Kind::Request || kind == Kind::HttpRequest)
     {
         uint32_t lane;
         if (!m_freeLanes.empty())
@@ -53,7 +54,7 @@ void SessionTimeline::Add(const TimelineRow& row)
             m_open[row.id] = {lane, m_lanes[lane].size() - 1};
         return;
     }
-    if (kind == Kind::Response)
+    if (kind == Kind::Response || kind == Kind::HttpResponse)
     {
         auto it = row.pairId ? m_open.find(row.pairId) : m_open.end();
         if (it == m_open.end())

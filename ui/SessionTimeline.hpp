@@ -1,10 +1,10 @@
 #pragma once
 // The data of a session's timeline, built from its messages in id order (a background job for the bulk, the UI
 // thread for the few new ones of a live session):
-// - requests become spans from the request's first byte to the response's first byte, one lane per concurrently
-//   open request (the lowest free lane is reused), sorted by start inside each lane, so a lane can be culled
-//   with lower_bound on the span ends;
-// - events (and control / malformed frames) become ticks;
+// - requests (DAP and HTTP) become spans from the request's first byte to the response's first byte, one lane per
+//   concurrently open request (the lowest free lane is reused), sorted by start inside each lane, so a lane can
+//   be culled with lower_bound on the span ends;
+// - events (and control / malformed frames, orphan and interim responses) become ticks;
 // - silences longer than 15 s (no message, not even a pong) become gaps.
 
 #include <cstdint>
@@ -25,8 +25,8 @@ struct TimelineRow
     int kind = 0;       // inspector::Kind
     int state = 0;      // inspector::ExchangeState
     int64_t pairId = 0; // 0 = none
-    int success = -1;   // -1 unknown, 0, 1
-    std::string label;  // "command subcommand" or event name
+    int success = -1;   // -1 unknown, 0, 1 (HTTP responses: status below 400)
+    std::string label;  // "command subcommand", event name, "POST /task", "404 Not Found"
 };
 
 enum class SpanStatus : uint8_t

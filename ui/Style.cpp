@@ -1,6 +1,7 @@
 #include "Style.hpp"
 
 #include "cli/Format.hpp"
+#include "inspector/Envelope.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -97,6 +98,33 @@ void ApplyStyle()
     c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.42f, 0.64f, 1.0f);
 }
 
+bool IsHttp(inspector::Kind kind)
+{
+    return kind == inspector::Kind::HttpRequest || kind == inspector::Kind::HttpResponse;
+}
+
+const char* KindName(inspector::Kind kind)
+{
+    switch (kind)
+    {
+    case inspector::Kind::Request:
+        return "request";
+    case inspector::Kind::Response:
+        return "response";
+    case inspector::Kind::Event:
+        return "event";
+    case inspector::Kind::Malformed:
+        return "malformed";
+    case inspector::Kind::Control:
+        return "control";
+    case inspector::Kind::HttpRequest:
+        return "HTTP req";
+    case inspector::Kind::HttpResponse:
+        return "HTTP resp";
+    }
+    return "?";
+}
+
 ImU32 MessageColor(const storage::MessageSummary& m)
 {
     using inspector::ExchangeState;
@@ -105,6 +133,8 @@ ImU32 MessageColor(const storage::MessageSummary& m)
         return colors::kMalformed;
     if (m.success && !*m.success)
         return colors::kFailed;
+    if (m.kind == Kind::HttpResponse && m.status && *m.status >= 400)
+        return colors::kFailed;
     if (m.state == ExchangeState::Unanswered || m.state == ExchangeState::DuplicateSeq)
         return colors::kFailed;
     if (m.state == ExchangeState::Pending)
@@ -112,9 +142,12 @@ ImU32 MessageColor(const storage::MessageSummary& m)
     switch (m.kind)
     {
     case Kind::Request:
+    case Kind::HttpRequest:
         return colors::kRequest;
     case Kind::Response:
         return colors::kResponse;
+    case Kind::HttpResponse:
+        return m.state == ExchangeState::Answered ? colors::kResponse : colors::kDim; // interim (1xx): dim
     case Kind::Event:
         return colors::kEvent;
     default:
@@ -130,6 +163,13 @@ std::string MessageStatus(const storage::MessageSummary& m)
         return "malformed" + (m.malformed.empty() ? std::string() : ": " + m.malformed);
     if (m.success)
         return *m.success ? "ok" : "FAILED" + (m.error.empty() ? std::string() : ": " + m.error);
+    if (m.kind == Kind::HttpResponse && m.state != ExchangeState::Orphan)
+    {
+        if (m.status && *m.status >= 400)
+            return "FAILED";
+        if (m.state != ExchangeState::Answered)
+            return "interim";
+    }
     switch (m.state)
     {
     case ExchangeState::Pending:
@@ -143,7 +183,7 @@ std::string MessageStatus(const storage::MessageSummary& m)
     case ExchangeState::CommandMismatch:
         return "command mismatch";
     case ExchangeState::Answered:
-        return m.kind == Kind::Request ? "answered" : "ok";
+        return m.kind == Kind::Request || m.kind == Kind::HttpRequest ? "answered" : "ok";
     default:
         break;
     }
@@ -172,9 +212,62 @@ std::string MessageWhat(const storage::MessageSummary& m)
         return m.event;
     case inspector::Kind::Control:
         return std::string(inspector::ToString(m.opcode));
+    case inspector::Kind::HttpRequest:
+        return m.method + " " + m.path;
+    case inspector::Kind::HttpResponse:
+        return HttpStatusLine(m);
     default:
         return m.command.empty() ? std::string(inspector::ToString(m.opcode)) : m.command;
     }
+}
+
+std::string HttpStatusLine(const storage::MessageSummary& m)
+{
+    // "HTTP/1.1 404 Not Found": everything after the version.
+    const std::string_view head = m.headers;
+    const std::string_view line = head.substr(0, head.find_first_of("\r\n"));
+    const size_t space = line.find(' ');
+    if (line.starts_with("HTTP/") && space != std::string_view::npos && space + 1 < line.size())
+        return std::string(line.substr(space + 1));
+    return m.status ? "HTTP " + std::to_string(*m.status) : "HTTP response";
+}
+
+std::vector<std::string> HeadLines(std::string_view heads)
+{
+    std::vector<std::string> lines;
+    while (!heads.empty())
+    {
+        const size_t end = heads.find('\n');
+        std::string_view line = heads.substr(0, end);
+        heads.remove_prefix(end == std::string_view::npos ? heads.size() : end + 1);
+        if (line.ends_with('\r'))
+            line.remove_suffix(1);
+        lines.push_back(inspector::EscapeForTerminal(line));
+    }
+    while (!lines.empty() && lines.back().empty())
+        lines.pop_back(); // the empty line that ends the last head
+    return lines;
+}
+
+const char* ProtocolTag(const storage::SessionSummary& s)
+{
+    return s.protocol == "http" ? "HTTP" : "WS";
+}
+
+std::string NegotiatedText(const storage::SessionSummary& s)
+{
+    if (s.protocol == "http")
+        return "plain HTTP (no WebSocket upgrade)";
+    std::string text = "WebSocket";
+    if (!s.extensions)
+        text += ", extensions not recorded";
+    else if (s.extensions->empty())
+        text += ", no extension";
+    else
+        text += ", " + *s.extensions;
+    if (s.subprotocol)
+        text += "\nsubprotocol: " + *s.subprotocol;
+    return text;
 }
 
 std::string FormatTime(int64_t ns, int64_t originNs, bool relative)

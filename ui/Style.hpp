@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace dapscope::ui
 {
@@ -23,6 +25,7 @@ constexpr ImU32 kDim = IM_COL32(150, 150, 150, 255);       // secondary text, co
 constexpr ImU32 kRedacted = IM_COL32(250, 150, 60, 255);   // redacted secrets
 constexpr ImU32 kAccent = IM_COL32(90, 160, 255, 255);     // links, selection marks
 constexpr ImU32 kGap = IM_COL32(255, 255, 255, 28);        // keep-alive gaps in the timeline
+constexpr ImU32 kGenerated = IM_COL32(190, 150, 255, 255); // the "dapscope" mark of answers the proxy wrote itself
 } // namespace colors
 
 // The font set: the default UI font and a monospaced one for payloads (nullptr = the default font).
@@ -39,14 +42,27 @@ const Fonts& CurrentFonts();
 // Dark theme tuned for dense tables.
 void ApplyStyle();
 
-// Colour of a message row from its kind and exchange state.
+// A plain HTTP request or response (not a DAP message).
+bool IsHttp(inspector::Kind kind);
+// The kind as the table shows it: "request", "event", ..., "HTTP req", "HTTP resp".
+const char* KindName(inspector::Kind kind);
+// Colour of a message row from its kind and exchange state (HTTP responses: red from status 400 on).
 ImU32 MessageColor(const storage::MessageSummary& m);
-// "ok", "FAILED", "pending", "unanswered", "orphan", "malformed: ...", ...
+// "ok", "FAILED", "pending", "unanswered", "orphan", "malformed: ...", "interim" (HTTP 1xx), ...
 std::string MessageStatus(const storage::MessageSummary& m);
 // "→" for c2s (SDK to engine), "←" for s2c.
 const char* DirectionArrow(inspector::Direction dir);
-// "auth", "rrext_process (write)", "apaevt_flow", "close", ...
+// "auth", "rrext_process (write)", "apaevt_flow", "close", "POST /task", "404 Not Found", ...
 std::string MessageWhat(const storage::MessageSummary& m);
+// An HTTP response's status and reason as its head has them ("404 Not Found"; "HTTP 404" without a head).
+std::string HttpStatusLine(const storage::MessageSummary& m);
+// The lines of a head or of several (a handshake), without line ends; the empty lines between heads are kept.
+std::vector<std::string> HeadLines(std::string_view heads);
+
+// "WS" or "HTTP": how a session's connection is shown in the session list.
+const char* ProtocolTag(const storage::SessionSummary& s);
+// What the connection negotiated, one fact a line: "WebSocket, permessage-deflate; ...", "subprotocol: ...".
+std::string NegotiatedText(const storage::SessionSummary& s);
 
 // "+1.234 s", "+12.5 ms" relative to `originNs`; wall clock "05:21:00.123456" (local time) when not relative.
 std::string FormatTime(int64_t ns, int64_t originNs, bool relative);

@@ -13,7 +13,9 @@ bool SameSession(const storage::SessionSummary& a, const storage::SessionSummary
 {
     return a.id == b.id && a.endedNs == b.endedNs && a.messages == b.messages && a.bytes == b.bytes &&
            a.clientName == b.clientName && a.closeCode == b.closeCode && a.error == b.error &&
-           a.upstreamOk == b.upstreamOk && a.auth == b.auth;
+           a.upstreamOk == b.upstreamOk && a.auth == b.auth && a.protocol == b.protocol &&
+           a.extensions == b.extensions && a.subprotocol == b.subprotocol &&
+           a.handshake == b.handshake; // an HTTP connection upgraded
 }
 } // namespace
 

@@ -4,6 +4,8 @@
 #include "storage/Export.hpp"
 #include "cli/Format.hpp"
 #include "storage/Import.hpp"
+#include "storage/Ingestor.hpp"
+#include "storage/Store.hpp"
 #include "support/TestProcess.hpp"
 
 #include <boost/json.hpp>
@@ -296,4 +298,334 @@ TEST(ExportCommand, BadInputGivesOneLineAndExitCode2)
               (std::pair{2, std::string("dapscope: no session 9 in the store (see dapscope sessions)\n")}));
     EXPECT_EQ(run("export 1").first, 2); // no format, no file name to guess it from
     EXPECT_EQ(run("export 1 --format csv").first, 2);
+}
+
+// ---- HTTP exchanges and negotiated WebSocket sessions, captured the way the relay hands them to the recorder ----
+
+namespace
+{
+const std::string kMadeUpKey = "sk-made-up-export-0000"; // a made-up key, sent where the SDKs send theirs
+constexpr int64_t kT0 = 1795752440000000000;             // 2026-11-27T04:07:20Z
+const std::string kPing = R"({"type":"request","command":"rrext_ping","seq":1})";
+
+proxy::TapRecord Record(proxy::TapRecord::Type type, uint64_t session, int64_t ms,
+                        inspector::Direction dir = inspector::Direction::ClientToServer)
+{
+    proxy::TapRecord r;
+    r.type = type;
+    r.session = session;
+    r.ns = kT0 + ms * 1000000;
+    r.dir = dir;
+    return r;
+}
+
+// The records of one HTTP message: its head, its body (if any) and its end.
+void AddHttp(std::vector<proxy::TapRecord>& out, uint64_t session, int64_t ms, inspector::Direction dir,
+             std::string head, std::string body = {}, bool generated = false)
+{
+    using T = proxy::TapRecord::Type;
+    proxy::TapRecord h = Record(T::HttpHead, session, ms, dir);
+    h.wireBytes = head.size();
+    h.head = std::move(head);
+    h.generated = generated;
+    out.push_back(std::move(h));
+    if (!body.empty())
+    {
+        proxy::TapRecord b = Record(T::HttpBody, session, ms + 1, dir);
+        b.wireBytes = body.size();
+        b.bytes = proxy::SharedBytes(std::move(body));
+        out.push_back(std::move(b));
+    }
+    out.push_back(Record(T::HttpEnd, session, ms + 2, dir));
+}
+
+// A WebSocket frame with FIN set (masked with a fixed key when `masked`); payloads under 126 bytes.
+std::string Frame(uint8_t opcode, std::string_view payload, bool masked)
+{
+    std::string frame{char(0x80 | opcode), char((masked ? 0x80 : 0) | payload.size())};
+    const char key[4] = {0x11, 0x22, 0x33, 0x44};
+    if (masked)
+        frame.append(key, 4);
+    for (size_t i = 0; i < payload.size(); ++i)
+        frame += masked ? char(payload[i] ^ key[i % 4]) : payload[i];
+    return frame;
+}
+
+// Session 1: a keep-alive HTTP connection with five requests (JSON, 404, binary after 100 Continue, a 502 the
+// proxy wrote itself, one never answered). Session 2: a WebSocket session that negotiated permessage-deflate.
+void WriteHttpStore(const std::string& path)
+{
+    using inspector::Direction;
+    using T = proxy::TapRecord::Type;
+    const Direction up = Direction::ClientToServer, down = Direction::ServerToClient;
+    std::vector<proxy::TapRecord> r;
+    proxy::TapRecord open = Record(T::SessionOpen, 1, 0);
+    open.client = "127.0.0.1:50002";
+    open.path = "/task";
+    open.upstream = "ws://127.0.0.1:5565";
+    open.userAgent = "curl/7.88.1";
+    open.protocol = "http";
+    r.push_back(open);
+    r.push_back(Record(T::UpstreamOpen, 1, 1));
+    const std::string task = R"({"pipeline":{"name":"demo"},"token":")" + kMadeUpKey + R"("})";
+    AddHttp(r, 1, 10, up,
+            "POST /task HTTP/1.1\r\nHost: 127.0.0.1:5565\r\nAuthorization: Bearer " + kMadeUpKey +
+                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(task.size()) + "\r\n\r\n",
+            task);
+    AddHttp(r, 1, 20, down, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            R"({"task":"5d41402a","status":"running"})");
+    AddHttp(r, 1, 30, up, "GET /task/data?apikey=" + kMadeUpKey + "&x=1 HTTP/1.1\r\nHost: 127.0.0.1:5565\r\n\r\n");
+    AddHttp(r, 1, 40, down, "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\n",
+            "no such task");
+    // The 100 Continue is read before the request's body has all arrived.
+    proxy::TapRecord head = Record(T::HttpHead, 1, 50, up);
+    head.head = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:5565\r\nContent-Type: application/octet-stream\r\n"
+                "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    head.wireBytes = head.head.size();
+    r.push_back(head);
+    AddHttp(r, 1, 51, down, "HTTP/1.1 100 Continue\r\n\r\n");
+    proxy::TapRecord body = Record(T::HttpBody, 1, 54, up);
+    body.bytes = proxy::SharedBytes(std::string("\xff\x00\x01", 3));
+    body.wireBytes = 3;
+    r.push_back(body);
+    r.push_back(Record(T::HttpEnd, 1, 55, up));
+    AddHttp(r, 1, 60, down, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 4\r\n\r\n",
+            std::string("\x89PNG", 4));
+    AddHttp(r, 1, 70, up, "GET /version HTTP/1.1\r\nHost: 127.0.0.1:5565\r\n\r\n");
+    AddHttp(r, 1, 80, down,
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 19\r\nConnection: close\r\n\r\n",
+            "engine unreachable\n", true);
+    AddHttp(r, 1, 90, up, "GET /status HTTP/1.1\r\nHost: 127.0.0.1:5565\r\n\r\n");
+    proxy::TapRecord close = Record(T::SessionClose, 1, 100);
+    close.closedBy = "client";
+    r.push_back(close);
+
+    open.session = 2;
+    open.path = "/task/service";
+    open.userAgent = "rocketride-typescript/1.1.0";
+    r.push_back(open);
+    r.push_back(Record(T::UpstreamOpen, 2, 1));
+    AddHttp(r, 2, 2, up,
+            "GET /task/service HTTP/1.1\r\nHost: 127.0.0.1:5565\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
+    AddHttp(r, 2, 3, down,
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n\r\n");
+    const std::string ping = Frame(1, kPing, true);
+    proxy::TapRecord sent = Record(T::WsBytes, 2, 10, up);
+    sent.bytes = proxy::SharedBytes(ping);
+    sent.wireBytes = ping.size();
+    sent.firstHeader = 0;
+    r.push_back(sent);
+    proxy::TapRecord wsClose = Record(T::SessionClose, 2, 20);
+    wsClose.closedBy = "client";
+    r.push_back(wsClose);
+
+    SQLite::Database db = storage::OpenForWriting(path);
+    storage::TraceWriter writer(db);
+    storage::Ingestor ingestor(writer, {});
+    writer.Begin();
+    for (auto& record : r)
+        ingestor.Apply(record);
+    ingestor.Flush();
+    writer.Commit();
+}
+
+struct HttpExportFixture : ::testing::Test
+{
+    test::TempDir dir;
+    std::string db = dir.File("traces.db");
+
+    void SetUp() override { WriteHttpStore(db); }
+
+    std::string Export(storage::ExportFormat format, std::vector<int64_t> sessions)
+    {
+        storage::TraceReader reader(db);
+        cli::ExportSessions(reader, sessions, format, dir.File("out"));
+        return ReadAll(dir.File("out"));
+    }
+};
+
+const json::value* Header(const json::value& headers, std::string_view name)
+{
+    for (const json::value& h : headers.as_array())
+        if (h.at("name").as_string() == name)
+            return &h.at("value");
+    return nullptr;
+}
+} // namespace
+
+TEST_F(HttpExportFixture, TheStoreHoldsTheExchangesTheTestsExpect)
+{
+    storage::TraceReader reader(db);
+    ASSERT_EQ(reader.Sessions().size(), 2u);
+    EXPECT_EQ(reader.Session(1)->protocol, "http");
+    EXPECT_EQ(reader.Session(2)->protocol, "websocket");
+    EXPECT_EQ(reader.Session(2)->extensions, "permessage-deflate; client_no_context_takeover");
+    auto messages = reader.Messages(1, {}, 0, 100);
+    ASSERT_EQ(messages.size(), 10u);       // 5 requests, 4 final responses, 1 interim
+    EXPECT_EQ(messages[4].method, "POST"); // ids follow first bytes: the request before its 100 Continue
+    EXPECT_EQ(messages[5].status, 100);
+}
+
+TEST_F(HttpExportFixture, HarHasAnOrdinaryEntryPerHttpExchange)
+{
+    const std::string text = Export(storage::ExportFormat::Har, {1});
+    EXPECT_EQ(text.find(kMadeUpKey), std::string::npos);
+    json::value har = json::parse(text);
+    const json::array& entries = har.at("log").at("entries").as_array();
+    ASSERT_EQ(entries.size(), 5u); // one per request, none for the connection itself
+    for (const json::value& entry : entries)
+    {
+        EXPECT_EQ(entry.at("_resourceType"), "fetch");
+        EXPECT_EQ(entry.at("connection"), "1");
+        EXPECT_FALSE(entry.as_object().contains("_webSocketMessages"));
+        EXPECT_EQ(entry.at("_dapscope").at("protocol"), "http");
+        // HAR 1.2: `time` is the sum of the timings, none negative.
+        const json::object& t = entry.at("timings").as_object();
+        double sum = 0;
+        for (const char* phase : {"send", "wait", "receive"})
+        {
+            EXPECT_GE(t.at(phase).to_number<double>(), 0) << phase;
+            sum += t.at(phase).to_number<double>();
+        }
+        EXPECT_DOUBLE_EQ(entry.at("time").to_number<double>(), sum);
+    }
+
+    // POST with a JSON body, answered 200 with a JSON body.
+    const json::object& post = entries[0].as_object();
+    EXPECT_EQ(post.at("startedDateTime"), "2026-11-27T04:07:20.010000Z");
+    const json::object& request = post.at("request").as_object();
+    EXPECT_EQ(request.at("method"), "POST");
+    EXPECT_EQ(request.at("url"), "http://127.0.0.1:5565/task");
+    EXPECT_EQ(request.at("httpVersion"), "HTTP/1.1");
+    ASSERT_NE(Header(request.at("headers"), "Authorization"), nullptr);
+    EXPECT_TRUE(Header(request.at("headers"), "Authorization")->as_string().starts_with("Bearer [redacted:"));
+    EXPECT_EQ(*Header(request.at("headers"), "Host"), "127.0.0.1:5565");
+    EXPECT_EQ(request.at("postData").at("mimeType"), "application/json");
+    json::value sent = json::parse(request.at("postData").at("text").as_string());
+    EXPECT_EQ(sent.at("pipeline").at("name"), "demo");
+    EXPECT_TRUE(sent.at("token").as_string().starts_with("[redacted:"));
+    const json::object& response = post.at("response").as_object();
+    EXPECT_EQ(response.at("status"), 200);
+    EXPECT_EQ(response.at("statusText"), "OK");
+    EXPECT_EQ(response.at("httpVersion"), "HTTP/1.1");
+    EXPECT_EQ(*Header(response.at("headers"), "Transfer-Encoding"), "chunked");
+    EXPECT_EQ(response.at("content").at("mimeType"), "application/json");
+    EXPECT_EQ(response.at("content").at("text"), R"({"task":"5d41402a","status":"running"})");
+    EXPECT_EQ(response.at("content").at("size"), 38);
+    EXPECT_FALSE(response.at("content").as_object().contains("encoding"));
+    EXPECT_GT(response.at("_transferSize").to_number<int64_t>(), 38);         // the head is on the wire too
+    EXPECT_DOUBLE_EQ(post.at("timings").at("wait").to_number<double>(), 8.0); // request's last byte -> response
+    EXPECT_EQ(post.at("_dapscope").at("request").at("kind"), "http_request");
+    EXPECT_EQ(post.at("_dapscope").at("response").at("status"), 200);
+    EXPECT_EQ(post.at("_dapscope").at("response").at("pair_id"), post.at("_dapscope").at("request").at("id"));
+
+    // The query's secret is redacted in the URL and in queryString.
+    const json::object& get = entries[1].at("request").as_object();
+    EXPECT_TRUE(get.at("url").as_string().starts_with("http://127.0.0.1:5565/task/data?apikey=[redacted:"));
+    ASSERT_EQ(get.at("queryString").as_array().size(), 2u);
+    EXPECT_EQ(get.at("queryString").at(1), (json::value{{"name", "x"}, {"value", "1"}}));
+    EXPECT_FALSE(get.contains("postData"));
+    EXPECT_EQ(entries[1].at("response").at("status"), 404);
+    EXPECT_EQ(entries[1].at("response").at("statusText"), "Not Found");
+    EXPECT_EQ(entries[1].at("response").at("content").at("text"), "no such task");
+
+    // Bytes that are not UTF-8 are base64 both ways; the 100 Continue goes with its request.
+    const json::object& binary = entries[2].as_object();
+    EXPECT_EQ(binary.at("request").at("postData").at("text"), "/wAB");
+    EXPECT_EQ(binary.at("request").at("postData").at("_encoding"), "base64");
+    EXPECT_EQ(binary.at("response").at("content").at("text"), "iVBORw==");
+    EXPECT_EQ(binary.at("response").at("content").at("encoding"), "base64");
+    ASSERT_EQ(binary.at("_dapscope").at("informational").as_array().size(), 1u);
+    EXPECT_EQ(binary.at("_dapscope").at("informational").at(0).at("status"), 100);
+
+    // The proxy's own 502 says so; the unanswered request gets Chrome's status 0.
+    EXPECT_EQ(entries[3].at("response").at("status"), 502);
+    EXPECT_EQ(entries[3].at("_dapscope").at("response").at("generated"), true);
+    EXPECT_EQ(entries[4].at("request").at("url"), "http://127.0.0.1:5565/status");
+    EXPECT_EQ(entries[4].at("response").at("status"), 0);
+    EXPECT_TRUE(entries[4].at("response").at("_error").is_string());
+    EXPECT_TRUE(entries[4].at("_dapscope").at("response").is_null());
+    EXPECT_EQ(entries[4].at("_dapscope").at("request").at("state"), "unanswered");
+}
+
+TEST_F(HttpExportFixture, HarEntriesHaveTheShapeOfChromesOwn)
+{
+    // Every key Chrome writes on its document entry is on ours, with a value of the same JSON type.
+    json::value chrome = json::parse(ReadAll(kFixtures + "/har/chrome-websocket.har"));
+    const json::object* document = nullptr;
+    for (const json::value& entry : chrome.at("log").at("entries").as_array())
+        if (entry.at("_resourceType") == "document")
+            document = &entry.as_object();
+    ASSERT_NE(document, nullptr);
+    json::value har = json::parse(Export(storage::ExportFormat::Har, {1, 2}));
+    const json::array& entries = har.at("log").at("entries").as_array();
+    ASSERT_EQ(entries.size(), 6u);
+    const json::object& ours = entries[0].as_object();
+    auto sameShape = [](const json::object& theirs, const json::object& mine, const std::string& where)
+    {
+        for (const auto& [key, value] : theirs)
+        {
+            if (key.starts_with("_") || key == "pageref" || key == "serverIPAddress" || key == "compression")
+                continue; // Chrome's own extensions and page facts a proxy does not have
+            ASSERT_TRUE(mine.contains(key)) << where << key;
+            if (value.is_number()) // an integer in one, a double in the other
+                EXPECT_TRUE(mine.at(key).is_number()) << where << key;
+            else
+                EXPECT_EQ(mine.at(key).kind(), value.kind()) << where << key;
+        }
+    };
+    for (const char* part : {"request", "response", "timings"})
+        sameShape(document->at(part).as_object(), ours.at(part).as_object(), std::string(part) + ".");
+    sameShape(document->at("response").at("content").as_object(), ours.at("response").at("content").as_object(),
+              "response.content.");
+    sameShape(*document, ours, "");
+
+    // The WebSocket session after them keeps Chrome's WebSocket shape, with the handshake as the store has it.
+    const json::object& ws = entries[5].as_object();
+    EXPECT_EQ(ws.at("_resourceType"), "websocket");
+    EXPECT_EQ(ws.at("connection"), "2");
+    EXPECT_EQ(*Header(ws.at("response").at("headers"), "Sec-WebSocket-Extensions"),
+              "permessage-deflate; client_no_context_takeover");
+    EXPECT_EQ(*Header(ws.at("response").at("headers"), "Sec-WebSocket-Accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    EXPECT_EQ(*Header(ws.at("request").at("headers"), "Sec-WebSocket-Version"), "13");
+    EXPECT_EQ(ws.at("response").at("statusText"), "Switching Protocols");
+    const json::array& messages = ws.at("_webSocketMessages").as_array();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].at("data"), json::value(kPing));
+    EXPECT_EQ(messages[0].at("_dapscope").at("size"), kPing.size());
+    EXPECT_EQ(messages[0].at("_dapscope").at("wire_size"), kPing.size() + 6); // 2 header bytes, 4 of mask
+}
+
+TEST_F(HttpExportFixture, WebSocketEntriesWithoutAStoredHandshakeNameTheNegotiatedExtension)
+{
+    {
+        SQLite::Database writer = storage::OpenForWriting(db);
+        writer.exec("UPDATE sessions SET handshake = NULL, subprotocol = 'rocketride.v1' WHERE id = 2");
+    }
+    json::value har = json::parse(Export(storage::ExportFormat::Har, {2}));
+    const json::value& response = har.at("log").at("entries").at(0).at("response");
+    EXPECT_EQ(response.at("headers"), json::parse(R"([
+        {"name":"Sec-WebSocket-Extensions","value":"permessage-deflate; client_no_context_takeover"},
+        {"name":"Sec-WebSocket-Protocol","value":"rocketride.v1"}])"));
+}
+
+TEST_F(HttpExportFixture, JsonlHasEveryHttpMessageWithItsHeadAndBody)
+{
+    const std::string text = Export(storage::ExportFormat::Jsonl, {1});
+    EXPECT_EQ(text.find(kMadeUpKey), std::string::npos);
+    std::vector<json::object> lines = Lines(text);
+    ASSERT_EQ(lines.size(), 11u);
+    EXPECT_EQ(lines[0].at("protocol"), "http");
+    EXPECT_EQ(lines[1].at("kind"), "http_request");
+    EXPECT_EQ(lines[1].at("method"), "POST");
+    EXPECT_NE(std::string_view(lines[1].at("headers").as_string()).find("Authorization: Bearer [redacted:"),
+              std::string_view::npos);
+    EXPECT_TRUE(json::parse(lines[1].at("data").as_string()).at("token").as_string().starts_with("[redacted:"));
+    EXPECT_EQ(lines[2].at("status"), 200);
+    EXPECT_EQ(lines[2].at("data"), R"({"task":"5d41402a","status":"running"})");
+    EXPECT_EQ(lines[7].at("data_b64"), "iVBORw=="); // not UTF-8
 }

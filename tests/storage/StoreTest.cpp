@@ -351,8 +351,10 @@ TEST(Store, KillNineDuringHeavyTrafficLosesAtMostTheLastBatch)
     SQLite::Database db(path);
     EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
     int64_t stored = db.execAndGet("SELECT count(*) FROM messages WHERE dir = 1").getInt64();
-    // A batch is at most ~50 ms of traffic or 1,000 messages: everything older is committed.
-    EXPECT_GE(stored, echoed - 2000) << "echoed " << echoed;
+    // A batch is at most ~50 ms of traffic: everything older than the batch being written and the one being
+    // decoded is committed, i.e. all but ~100 ms of the 2 s (5%, at least 2,000 messages).
+    int64_t allowed = std::max<int64_t>(2000, echoed / 20);
+    EXPECT_GE(stored, echoed - allowed) << "echoed " << echoed;
     EXPECT_LE(stored, echoed);
     storage::TraceReader reader(path); // and dapscope opens it again
     EXPECT_EQ(reader.Sessions().size(), 1u);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,28 @@ TEST_F(GuiProcessTest, SelectFillsTheDetailPane)
     // The detail pane (right third, below the sessions) shows the message's JSON tree.
     EXPECT_GT(DifferentShare(plain, selected, 820, 200, 1200, 760), 0.02);
     EXPECT_GT(selected.DistinctColors(820, 200, 1200, 760), plain.DistinctColors(820, 200, 1200, 760));
+}
+
+// Also the picture of docs/gui.md: DAPSCOPE_SCREENSHOT_DIR=docs/screenshots makes the test copy it there.
+TEST_F(GuiProcessTest, HttpExchangeScreenshotShowsTheExchangeAndNoKey)
+{
+    const HttpSessionIds ids = AppendHttpSessions(m_store); // sessions 3 (HTTP) and 4 after the demo's two
+    const Image image = Screenshot("http.png", {"--select", std::to_string(ids.post)}, "1200x760");
+    ExpectNotBlank(image, 1200, 760);
+    // The table (left of the detail pane, under the sessions) has red rows: the 404 and the 502.
+    EXPECT_GT(image.CountNear(0xF05A5A, 8, 0, 150, 780, 760), 40u);
+    // The detail pane shows the redacted Authorization line and the banner in the redaction colour.
+    EXPECT_GT(image.CountNear(0xFA963C, 8, 800, 150, 1200, 760), 40u);
+    // What the GUI can show is what the store holds: the key is not there.
+    for (const std::string& file : {m_store, m_store + "-wal"})
+    {
+        std::ifstream in(file, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(bytes.find(kHttpKey), std::string::npos) << file;
+    }
+    if (const char* dir = std::getenv("DAPSCOPE_SCREENSHOT_DIR"))
+        std::filesystem::copy_file(m_dir.File("http.png"), std::string(dir) + "/http.png",
+                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 TEST_F(GuiProcessTest, SizeIsHonoured)

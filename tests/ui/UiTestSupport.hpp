@@ -15,6 +15,24 @@ namespace dapscope::test
 // A store holding `sessions` scripted demo sessions (mock engine through the capturing proxy), in `dir`.
 std::string MakeDemoStore(const TempDir& dir, int sessions = 2);
 
+// The made-up API key AppendHttpSessions sends in Authorization (redacted before it is stored).
+constexpr const char* kHttpKey = "sk-made-up-gui-0000-not-a-real-key";
+// The message ids of the HTTP connection AppendHttpSessions writes, in store order.
+struct HttpSessionIds
+{
+    int64_t httpSession = 0;             // plain HTTP connection
+    int64_t post = 0, ok = 0;            // POST /task (JSON body, Authorization) -> 200 (JSON body)
+    int64_t get = 0, notFound = 0;       // GET /task/data?... -> 404
+    int64_t ping = 0, pong = 0;          // GET /ping -> 200
+    int64_t version = 0, badGateway = 0; // GET /version -> 502 the proxy wrote itself
+    int64_t wsSession = 0;               // WebSocket session that negotiated permessage-deflate
+    int64_t compressed = 0;              // its engine message, sent compressed
+};
+// Append to `store` what the relay hands the recorder for a plain HTTP connection (four keep-alive exchanges) and
+// a WebSocket session that negotiated permessage-deflate (handshake, one request, one compressed response,
+// closes), written through the recorder's Ingestor.
+HttpSessionIds AppendHttpSessions(const std::string& store);
+
 // An Xvfb server on a free display number, stopped with the object.
 class VirtualDisplay
 {

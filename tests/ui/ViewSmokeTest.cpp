@@ -4,6 +4,7 @@
 #include "UiTestSupport.hpp"
 #include "storage/Store.hpp"
 #include "ui/App.hpp"
+#include "ui/Style.hpp"
 #include "ui/SyntheticStore.hpp"
 #include "ui/platform/HeadlessPlatform.hpp"
 #include "ui/views/ExportDialog.hpp"
@@ -19,8 +20,10 @@
 #include <gtest/gtest.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -418,6 +421,211 @@ TEST_F(ViewSmokeTest, OpeningSomethingThatIsNotAStoreKeepsTheCurrentOne)
     EXPECT_NE(app->OpenStore(m_dir.File("missing.db")), "");
     Frames(*app);
     EXPECT_EQ(app->State().session, 2);
+}
+
+} // namespace
+} // namespace dapscope::ui
+
+namespace dapscope::ui
+{
+namespace
+{
+
+// A plain HTTP connection (keep-alive exchanges, a 404, a 502 the proxy wrote) and a WebSocket session that
+// negotiated permessage-deflate, written the way the recorder writes what the relay hands it.
+class HttpViewSmokeTest : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        m_store = m_dir.File("http.db");
+        m_ids = test::AppendHttpSessions(m_store);
+        m_platform = std::make_unique<HeadlessPlatform>(ImVec2(1400, 850));
+    }
+
+    std::unique_ptr<App> Open(AppOptions options = {})
+    {
+        options.storePath = m_store;
+        auto app = std::make_unique<App>(options, [] {});
+        EXPECT_TRUE(m_platform->RunUntilIdle(*app)) << "background work did not finish";
+        return app;
+    }
+
+    void Select(App& app, int64_t id)
+    {
+        app.Context().bus.Post(SelectMessage{id, true});
+        m_platform->RunUntilIdle(app);
+    }
+
+    const MessageTableView::DrawnRow* Drawn(App& app, int64_t id)
+    {
+        for (const auto& row : app.FindView<MessageTableView>()->Drawn())
+            if (row.id == id)
+                return &row;
+        return nullptr;
+    }
+
+    test::TempDir m_dir;
+    std::string m_store;
+    test::HttpSessionIds m_ids;
+    std::unique_ptr<HeadlessPlatform> m_platform;
+};
+
+TEST_F(HttpViewSmokeTest, SessionsShowTheirProtocolAndWhatTheyNegotiated)
+{
+    auto app = Open();
+    ASSERT_EQ(m_ids.httpSession, 1);
+    ASSERT_EQ(m_ids.wsSession, 2);
+    EXPECT_EQ(app->FindView<SessionListView>()->DrawnTags(), (std::vector<std::string>{"HTTP", "WS deflate"}));
+    // What hovering the tag shows: the negotiated extension and the handshake's heads, secrets redacted.
+    const storage::SessionSummary* ws = app->Context().model->Session(2);
+    ASSERT_NE(ws, nullptr);
+    EXPECT_EQ(NegotiatedText(*ws), "WebSocket, permessage-deflate; client_max_window_bits=15");
+    const std::vector<std::string> handshake = HeadLines(ws->handshake);
+    EXPECT_EQ(handshake.front(), "GET /task/service HTTP/1.1");
+    EXPECT_NE(std::find(handshake.begin(), handshake.end(), "HTTP/1.1 101 Switching Protocols"), handshake.end());
+    EXPECT_NE(std::find(handshake.begin(), handshake.end(),
+                        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=15"),
+              handshake.end());
+    EXPECT_EQ(NegotiatedText(*app->Context().model->Session(1)), "plain HTTP (no WebSocket upgrade)");
+
+    // Hovering each session's protocol tag: the WebSocket session's tooltip has its handshake, the HTTP one none.
+    auto* list = app->FindView<SessionListView>();
+    std::map<int64_t, int> handshakeLines;
+    for (float y = 30; y < 150; y += 4)
+        for (float x = 20; x < 90; x += 6)
+        {
+            m_platform->MoveMouse(ImVec2(x, y));
+            m_platform->Frame(*app);
+            if (list->TooltipSession())
+                handshakeLines[list->TooltipSession()] =
+                    std::max(handshakeLines[list->TooltipSession()], list->TooltipHandshakeLines());
+        }
+    ASSERT_EQ(handshakeLines.size(), 2u) << "no tooltip found under the mouse";
+    EXPECT_EQ(handshakeLines[1], 0);
+    EXPECT_EQ(handshakeLines[2], static_cast<int>(handshake.size()));
+}
+
+TEST_F(HttpViewSmokeTest, TheTableShowsEachExchange)
+{
+    AppOptions options;
+    options.session = m_ids.httpSession;
+    auto app = Open(options);
+    EXPECT_EQ(app->Context().index->Size(), 8u);
+    const auto* post = Drawn(*app, m_ids.post);
+    const auto* ok = Drawn(*app, m_ids.ok);
+    const auto* notFound = Drawn(*app, m_ids.notFound);
+    const auto* badGateway = Drawn(*app, m_ids.badGateway);
+    ASSERT_TRUE(post && ok && notFound && badGateway);
+    EXPECT_EQ(post->kind, "HTTP req");
+    EXPECT_EQ(post->what, "POST /task");
+    EXPECT_EQ(post->status, "answered");
+    EXPECT_EQ(post->wire, FormatBytes(*app->Context().model->Row(m_ids.post)->wireSize)); // head + body
+    EXPECT_EQ(ok->kind, "HTTP resp");
+    EXPECT_EQ(ok->what, "200 OK");
+    EXPECT_EQ(ok->status, "ok");
+    EXPECT_FALSE(ok->latency.empty());
+    EXPECT_EQ(Drawn(*app, m_ids.get)->what, "GET /task/data?task=5d41402a");
+    EXPECT_EQ(notFound->what, "404 Not Found");
+    EXPECT_EQ(notFound->color, colors::kFailed);
+    EXPECT_EQ(notFound->status, "FAILED");
+    EXPECT_NE(ok->color, colors::kFailed);
+    EXPECT_EQ(badGateway->what, "502 Bad Gateway [dapscope]"); // the proxy answered itself
+    EXPECT_EQ(badGateway->color, colors::kFailed);
+}
+
+TEST_F(HttpViewSmokeTest, DetailShowsTheHeadersAndTheJsonBody)
+{
+    AppOptions options;
+    options.session = m_ids.httpSession;
+    auto app = Open(options);
+    Select(*app, m_ids.post);
+    auto* detail = app->FindView<MessageDetailView>();
+    ASSERT_EQ(detail->ShownId(), m_ids.post);
+    const auto& head = detail->HeadLines();
+    ASSERT_FALSE(head.empty());
+    EXPECT_EQ(head.front(), "POST /task HTTP/1.1");
+    EXPECT_NE(std::find(head.begin(), head.end(), "Content-Type: application/json"), head.end());
+    EXPECT_NE(std::find_if(head.begin(), head.end(),
+                           [](const std::string& line)
+                           { return line.starts_with("Authorization: Bearer [redacted:"); }),
+              head.end());
+    EXPECT_EQ(detail->DrawnHeadLines(), static_cast<int>(head.size()));
+    for (const std::string& line : head)
+        EXPECT_EQ(line.find(test::kHttpKey), std::string::npos) << line;
+    // The body, as a JSON tree.
+    ASSERT_TRUE(detail->Tree().Valid());
+    EXPECT_GT(detail->Tree().DrawnNodes(), 3);
+    EXPECT_EQ(detail->Tree().Root().at("pipeline").at("name"), "webhook-to-text");
+    ASSERT_TRUE(detail->Pair());
+    EXPECT_EQ(detail->Pair()->id, m_ids.ok);
+    EXPECT_NE(detail->WireFacts().find("HTTP, body"), std::string::npos) << detail->WireFacts();
+    EXPECT_NE(detail->WireFacts().find("on the wire"), std::string::npos) << detail->WireFacts();
+
+    // A text body that is not JSON: no tree, its text.
+    Select(*app, m_ids.notFound);
+    EXPECT_EQ(detail->HeadLines().front(), "HTTP/1.1 404 Not Found");
+    EXPECT_FALSE(detail->Tree().Valid());
+    EXPECT_EQ(detail->Data(), "no such task\n");
+
+    // The key is nowhere in the store.
+    const std::string bytes = FileBytes(m_store) + FileBytes(m_store + "-wal");
+    EXPECT_EQ(bytes.find(test::kHttpKey), std::string::npos);
+}
+
+TEST_F(HttpViewSmokeTest, WebSocketDetailShowsSizeAndWireSize)
+{
+    auto app = Open();
+    ASSERT_NE(m_ids.compressed, 0);
+    Select(*app, m_ids.compressed);
+    const auto* row = app->Context().model->Row(m_ids.compressed);
+    ASSERT_TRUE(row && row->wireSize);
+    EXPECT_LT(*row->wireSize, row->size / 4); // permessage-deflate: far fewer bytes on the wire
+    auto* detail = app->FindView<MessageDetailView>();
+    EXPECT_TRUE(detail->Tree().Valid()); // decoded (inflated) before it was stored
+    EXPECT_NE(detail->WireFacts().find(FormatBytes(row->size) + ", " + FormatBytes(*row->wireSize) + " on the wire"),
+              std::string::npos)
+        << detail->WireFacts();
+    EXPECT_TRUE(detail->HeadLines().empty());
+    EXPECT_EQ(detail->DrawnHeadLines(), 0);
+}
+
+TEST_F(HttpViewSmokeTest, TimelineDrawsHttpExchangesAsSpans)
+{
+    AppOptions options;
+    options.session = m_ids.httpSession;
+    options.tab = BottomTab::Timeline;
+    auto app = Open(options);
+    m_platform->RunUntilIdle(*app);
+    auto* timeline = app->FindView<TimelineView>();
+    ASSERT_TRUE(timeline->Data());
+    EXPECT_EQ(timeline->Data()->SpanCount(), 4u);
+    int failed = 0;
+    for (const auto& lane : timeline->Data()->Lanes())
+        for (const TimelineSpan& span : lane)
+        {
+            EXPECT_NE(span.response, 0) << "request " << span.request;
+            failed += span.status == SpanStatus::Failed;
+        }
+    EXPECT_EQ(failed, 2); // the 404 and the 502
+    EXPECT_GT(timeline->DrawnSpans(), 0);
+}
+
+TEST_F(HttpViewSmokeTest, FiltersFindHttpFailuresAndKinds)
+{
+    AppOptions options;
+    options.session = m_ids.httpSession;
+    auto app = Open(options);
+    storage::MessageFilter filter;
+    filter.failedOnly = true;
+    app->FindView<MessageTableView>()->Filters().Set(filter);
+    m_platform->RunUntilIdle(*app);
+    EXPECT_EQ(app->Context().index->Ids(), (std::vector<int64_t>{m_ids.notFound, m_ids.badGateway}));
+    filter = {};
+    filter.kind = inspector::Kind::HttpRequest;
+    app->FindView<MessageTableView>()->Filters().Set(filter);
+    m_platform->RunUntilIdle(*app);
+    EXPECT_EQ(app->Context().index->Ids(), (std::vector<int64_t>{m_ids.post, m_ids.get, m_ids.ping, m_ids.version}));
 }
 
 } // namespace

@@ -16,7 +16,9 @@ namespace
 {
 const char* const kDirections[] = {"Any direction", "\xE2\x86\x92 c2s", "\xE2\x86\x90 s2c"};
 const char* const kDirectionsAscii[] = {"Any direction", "-> c2s", "<- s2c"};
-const char* const kKinds[] = {"Any kind", "request", "response", "event", "malformed", "control"};
+// In inspector::Kind order, after "Any kind".
+const char* const kKinds[] = {"Any kind",  "request", "response",     "event",
+                              "malformed", "control", "HTTP request", "HTTP response"};
 constexpr auto kTextDebounce = std::chrono::milliseconds(300);
 } // namespace
 
@@ -162,7 +164,8 @@ std::optional<storage::MessageFilter> FilterBar::Draw(float reserveRight)
     ImGui::SameLine();
     changedNow |= ImGui::Checkbox("Failed only", &m_failedOnly);
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("Failed responses, malformed messages, unanswered requests, orphan responses");
+        ImGui::SetTooltip(
+            "Failed responses (HTTP: status 400 and above), malformed messages, unanswered requests, orphan responses");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(unit * 5.5f);
     if (ImGui::InputFloat("##latency", &m_minLatencyMs, 0, 0,

@@ -1,8 +1,10 @@
 #include "MessageDetailView.hpp"
 
 #include "inspector/Envelope.hpp"
+#include "inspector/Utf8.hpp"
 #include "ui/Style.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 
 namespace dapscope::ui
@@ -76,12 +78,19 @@ void MessageDetailView::Load(int64_t id)
     m_loading = false;
     m_message.reset();
     m_pair.reset();
+    m_headLines.clear();
+    m_headRedactions = 0;
     SetData({});
     if (id == 0 || !m_ctx.model)
         return;
     m_message = m_ctx.model->Message(id);
     if (!m_message)
         return;
+    m_headLines = IsHttp(m_message->kind) ? ui::HeadLines(m_message->headers) : std::vector<std::string>();
+    m_headRedactions = 0;
+    for (size_t at = m_message->headers.find("[redacted:"); at != std::string::npos;
+         at = m_message->headers.find("[redacted:", at + 1))
+        ++m_headRedactions;
     if (m_message->pairId)
         m_pair = m_ctx.model->Message(*m_message->pairId);
     if (m_message->size <= kSyncLoadBytes)
@@ -115,8 +124,22 @@ void MessageDetailView::SetData(std::string data)
     m_rawText.clear();
     m_payloadOffset = m_payloadSize = 0;
     m_payloadIsText = false;
+    m_jsonTried = false;
     if (!m_message || m_data.empty())
         return;
+    if (IsHttp(m_message->kind))
+    {
+        // A body: a JSON tree when it looks like JSON, its text when it is text, else its bytes (Bytes tab).
+        const size_t first = m_data.find_first_not_of(" \t\r\n");
+        if (first != std::string::npos && (m_data[first] == '{' || m_data[first] == '['))
+        {
+            m_json.Set(m_data);
+            m_jsonTried = true;
+        }
+        if (inspector::FindInvalidUtf8(m_data) == std::string::npos)
+            m_rawText = DisplayText(m_data, kRawDisplayBytes);
+        return;
+    }
     const inspector::Framing framing = inspector::SplitFrame(m_message->opcode, m_data);
     if (m_message->opcode == inspector::Opcode::Text || m_message->opcode == inspector::Opcode::Binary)
     {
@@ -144,6 +167,7 @@ void MessageDetailView::SetData(std::string data)
 
 void MessageDetailView::DrawContent()
 {
+    m_drawnHeadLines = 0;
     if (!m_message)
     {
         ImGui::TextDisabled("Select a message to see it here.");
@@ -152,6 +176,9 @@ void MessageDetailView::DrawContent()
     }
     DrawHeader();
     ImGui::Separator();
+    const bool http = IsHttp(m_message->kind);
+    if (http)
+        DrawHead();
     if (m_loading)
     {
         ImGui::TextDisabled("Loading %s...", FormatBytes(m_message->size).c_str());
@@ -159,8 +186,9 @@ void MessageDetailView::DrawContent()
     }
     if (!ImGui::BeginTabBar("detail-tabs"))
         return;
-    const bool jsonLike = m_json.Valid() || !m_rawText.empty();
-    if (jsonLike &&
+    // An HTTP body gets a JSON tab only when it looks like JSON; a DAP text message always does.
+    const bool jsonTab = http ? m_jsonTried : m_json.Valid() || !m_rawText.empty();
+    if (jsonTab &&
         ImGui::BeginTabItem("JSON", nullptr, m_focusTree ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None))
     {
         if (ImGui::BeginChild("json", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar))
@@ -195,10 +223,11 @@ void MessageDetailView::DrawContent()
         DrawPayload();
         ImGui::EndTabItem();
     }
-    if (!jsonLike && !m_payloadSize && ImGui::BeginTabItem("Bytes"))
+    const bool bytesTab = http ? m_rawText.empty() : !jsonTab && !m_payloadSize;
+    if (bytesTab && ImGui::BeginTabItem(http ? "Body" : "Bytes"))
     {
         if (m_data.empty())
-            ImGui::TextDisabled("(no bytes stored)");
+            ImGui::TextDisabled(http && m_message->size == 0 ? "(no body)" : "(no bytes stored)");
         else
             m_hex.Draw(m_data);
         ImGui::EndTabItem();
@@ -207,15 +236,59 @@ void MessageDetailView::DrawContent()
     ImGui::EndTabBar();
 }
 
+void MessageDetailView::DrawHead()
+{
+    const std::string label =
+        "Headers (" + std::to_string(m_headLines.size() > 0 ? m_headLines.size() - 1 : 0) + ")###headers";
+    if (!ImGui::CollapsingHeader(label.c_str(), ImGuiTreeNodeFlags_DefaultOpen))
+        return;
+    if (m_headRedactions)
+        ColoredText(
+            colors::kRedacted,
+            ("\xE2\x96\xA0 " + std::to_string(m_headRedactions) + " secret value(s) redacted before storing").c_str());
+    ImGui::PushFont(CurrentFonts().mono);
+    const float lines = std::min(static_cast<float>(m_headLines.size()) + 0.6f, 14.0f);
+    const float height = lines * ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().WindowPadding.y * 2;
+    if (ImGui::BeginChild("head", ImVec2(0, height), true, ImGuiWindowFlags_HorizontalScrollbar))
+    {
+        ImGuiListClipper clipper;
+        clipper.Begin(static_cast<int>(m_headLines.size()));
+        while (clipper.Step())
+            for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i)
+            {
+                const std::string& line = m_headLines[static_cast<size_t>(i)];
+                if (i == 0)
+                    ColoredText(MessageColor(*m_message), line.c_str()); // the request or status line
+                else if (line.find("[redacted:") != std::string::npos)
+                    ColoredText(colors::kRedacted, line.c_str());
+                else
+                    ImGui::TextUnformatted(line.c_str());
+                ++m_drawnHeadLines;
+            }
+    }
+    ImGui::EndChild();
+    ImGui::PopFont();
+    if (ImGui::BeginPopupContextItem("head-menu"))
+    {
+        if (ImGui::MenuItem("Copy headers"))
+            ImGui::SetClipboardText(m_message->headers.c_str());
+        ImGui::EndPopup();
+    }
+}
+
 void MessageDetailView::DrawHeader()
 {
     const storage::MessageSummary& m = *m_message;
     const storage::SessionSummary* session = m_ctx.model ? m_ctx.model->Session(m.session) : nullptr;
     ImGui::Text("#%" PRId64, m.id);
     ImGui::SameLine();
-    ColoredText(MessageColor(m), (std::string(DirectionArrow(m.dir)) + " " + std::string(inspector::ToString(m.kind)) +
-                                  "  " + MessageWhat(m))
-                                     .c_str());
+    ColoredText(MessageColor(m),
+                (std::string(DirectionArrow(m.dir)) + " " + KindName(m.kind) + "  " + MessageWhat(m)).c_str());
+    if (m.flags & 8)
+    {
+        ImGui::SameLine();
+        ColoredText(colors::kGenerated, "[dapscope]");
+    }
     if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_SizingFixedFit))
         return;
     ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthFixed);
@@ -223,17 +296,26 @@ void MessageDetailView::DrawHeader()
     Row("Time", FormatTime(m.tsNs, 0, false) + "   (" +
                     FormatTime(m.tsNs, session ? session->startedNs : m.tsNs, true) + " in session " +
                     std::to_string(m.session) + ")");
-    std::string wire = std::string(inspector::ToString(m.dir)) + ", " + std::string(inspector::ToString(m.opcode)) +
-                       ", " + FormatBytes(m.size);
+    const bool http = IsHttp(m.kind);
+    std::string wire = std::string(inspector::ToString(m.dir)) + ", " +
+                       (http ? std::string("HTTP, body ") : std::string(inspector::ToString(m.opcode)) + ", ") +
+                       FormatBytes(m.size);
+    if (m.wireSize)
+        wire += ", " + FormatBytes(*m.wireSize) + " on the wire";
     if (m.fragments > 1)
         wire += ", " + std::to_string(m.fragments) + " fragments";
     if (m.durNs > 0)
         wire += ", received over " + FormatDuration(m.durNs);
     Row("Wire", wire);
+    m_wireFacts = wire;
+    if (m.wireSize && ImGui::IsItemHovered())
+        ImGui::SetTooltip(http ? "Body de-chunked; on the wire: the head and the body as sent"
+                               : "Size as received (decompressed); on the wire: frame headers included, "
+                                 "compressed where compressed");
     if (m.seq || m.requestSeq)
         Row("Seq", (m.seq ? "seq " + std::to_string(*m.seq) : std::string()) +
                        (m.requestSeq ? "  request_seq " + std::to_string(*m.requestSeq) : std::string()));
-    if (m.flags & 7)
+    if (m.flags & 15)
     {
         std::string flags;
         if (m.flags & 1)
@@ -241,15 +323,19 @@ void MessageDetailView::DrawHeader()
         if (m.flags & 2)
             flags += "elided (capture fell behind; bytes not stored)  ";
         if (m.flags & 4)
-            flags += "redacted (secrets replaced before storing)";
-        Row("Flags", flags, (m.flags & 3) ? colors::kPending : colors::kRedacted);
+            flags += "redacted (secrets replaced before storing)  ";
+        if (m.flags & 8)
+            flags += "generated (written by dapscope, not by the engine)";
+        Row("Flags", flags, (m.flags & 3) ? colors::kPending : (m.flags & 8) ? colors::kGenerated : colors::kRedacted);
     }
     const std::string status = MessageStatus(m);
     if (!status.empty())
         Row("Status", status, MessageColor(m));
     if (!m.trace.empty())
         Row("Raised at", m.trace, colors::kFailed);
-    if (m.kind == inspector::Kind::Request || m.kind == inspector::Kind::Response)
+    if (http && !m.malformed.empty())
+        Row("Problem", m.malformed, colors::kMalformed); // cut off, or a new message began before its end
+    if (m.kind == inspector::Kind::Request || m.kind == inspector::Kind::Response || http)
         DrawExchange();
     if (m.pipeId)
         Row("Pipe", std::to_string(*m.pipeId));
@@ -280,9 +366,10 @@ void MessageDetailView::DrawExchange()
         ImGui::Text("latency %s", FormatDuration(*m.latencyNs).c_str());
         ImGui::SameLine();
     }
+    const bool request = m.kind == inspector::Kind::Request || m.kind == inspector::Kind::HttpRequest;
     if (m_pair)
     {
-        const bool toResponse = m.kind == inspector::Kind::Request;
+        const bool toResponse = request;
         char link[64];
         std::snprintf(link, sizeof link, "%s #%" PRId64, toResponse ? "response" : "request", m_pair->id);
         if (LinkText(link))
@@ -290,12 +377,14 @@ void MessageDetailView::DrawExchange()
         if (toResponse)
         {
             ImGui::SameLine();
-            const std::string status = MessageStatus(*m_pair);
+            const std::string status = IsHttp(m_pair->kind) ? HttpStatusLine(*m_pair) : MessageStatus(*m_pair);
             ColoredText(MessageColor(*m_pair), status.c_str());
         }
     }
-    else if (m.kind == inspector::Kind::Request)
+    else if (request)
         ColoredText(MessageColor(m), m.state == inspector::ExchangeState::Pending ? "no response yet" : "no response");
+    else if (m.kind == inspector::Kind::HttpResponse && m.state != inspector::ExchangeState::Orphan)
+        ImGui::TextDisabled("interim response: the final one follows");
     else
         ColoredText(colors::kMalformed, "no matching request");
 }

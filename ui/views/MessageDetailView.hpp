@@ -1,7 +1,8 @@
 #pragma once
-// Detail: the selected message. A header with what the table shows and more (flags, fragments, the exchange with
-// a link to the paired request or response, the task), then tabs: the JSON as a collapsible tree, the raw text as
-// received, and a hex view of a binary payload with a text preview. Payloads are loaded when selected; large
+// Detail: the selected message. A header with what the table shows and more (flags, fragments, sizes as received
+// and on the wire, the exchange with a link to the paired request or response, the task), then tabs: the JSON as
+// a collapsible tree, the raw text as received, and a hex view of a binary payload with a text preview. An HTTP
+// message shows its head's lines above the tabs, which show its body. Payloads are loaded when selected; large
 // ones on a background job.
 
 #include "ui/HexView.hpp"
@@ -11,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dapscope::ui
 {
@@ -29,6 +31,11 @@ class MessageDetailView : public View
     size_t PayloadSize() const { return m_payloadSize; }
     bool PayloadIsText() const { return m_payloadIsText; }
     const std::optional<storage::MessageSummary>& Pair() const { return m_pair; }
+    // An HTTP message's head, a line each (start line first), and how many of them the last frame drew.
+    const std::vector<std::string>& HeadLines() const { return m_headLines; }
+    int DrawnHeadLines() const { return m_drawnHeadLines; }
+    // The "Wire" fact of the header as last drawn ("s2c, text, 3.4 KiB, 412 B on the wire").
+    const std::string& WireFacts() const { return m_wireFacts; }
 
     static constexpr int64_t kSyncLoadBytes = 1 << 20; // larger payloads load on a background job
 
@@ -40,6 +47,7 @@ class MessageDetailView : public View
     void SetData(std::string data);
     void DrawHeader();
     void DrawExchange();
+    void DrawHead();
     void DrawRaw();
     void DrawPayload();
 
@@ -50,6 +58,11 @@ class MessageDetailView : public View
     size_t m_payloadOffset = 0;                       // binary payload: offset in m_data...
     size_t m_payloadSize = 0;                         // ...and size (0 = none)
     bool m_payloadIsText = false;                     // the payload is printable text
+    bool m_jsonTried = false;                         // an HTTP body that looks like JSON was parsed
+    std::vector<std::string> m_headLines;             // an HTTP message's head, escaped for display
+    int m_headRedactions = 0;                         // "[redacted:...]" markers in that head
+    int m_drawnHeadLines = 0;                         // head lines submitted last frame
+    std::string m_wireFacts;                          // the header's "Wire" fact as last drawn
     JsonTree m_json;                                  // the JSON part, parsed
     HexView m_hex;                                    // hex dump of the payload
     bool m_loading = false;                           // a background load runs

@@ -22,6 +22,7 @@ enum Column
     kSeq,
     kLatency,
     kSize,
+    kWire,
     kStatus,
     kTask,
     kColumns
@@ -70,6 +71,7 @@ void MessageTableView::DrawContent()
 {
     m_drawnRows = 0;
     m_firstDrawnId = 0;
+    m_drawn.clear();
     if (!m_ctx.model || !m_ctx.index)
     {
         ImGui::TextDisabled("No store open.");
@@ -199,6 +201,7 @@ void MessageTableView::DrawTable()
     ImGui::TableSetupColumn("Seq", 0, unit * 4);
     ImGui::TableSetupColumn("Latency", 0, unit * 4.5f);
     ImGui::TableSetupColumn("Size", 0, unit * 4.5f);
+    ImGui::TableSetupColumn("Wire", 0, unit * 4.5f);
     ImGui::TableSetupColumn("Status", 0, unit * 7);
     ImGui::TableSetupColumn("Task", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
@@ -305,9 +308,20 @@ void MessageTableView::DrawRow(int64_t id, int64_t origin)
     ColoredText(m->dir == inspector::Direction::ClientToServer ? colors::kRequest : colors::kEvent,
                 DirectionArrow(m->dir));
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(std::string(inspector::ToString(m->kind)).c_str());
+    ImGui::TextUnformatted(KindName(m->kind));
     ImGui::TableNextColumn();
-    ColoredText(color, MessageWhat(*m).c_str());
+    const std::string what = MessageWhat(*m);
+    ColoredText(color, what.c_str());
+    if (IsHttp(m->kind) && !m->headers.empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", m->headers.c_str());
+    const bool generated = (m->flags & 8) != 0;
+    if (generated)
+    {
+        ImGui::SameLine();
+        ColoredText(colors::kGenerated, "[dapscope]");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Written by the proxy itself, not by the engine");
+    }
     ImGui::TableNextColumn();
     if (m->seq && m->requestSeq)
         ImGui::Text("%" PRId64 " \xE2\x86\x92 %" PRId64, *m->seq, *m->requestSeq);
@@ -320,6 +334,14 @@ void MessageTableView::DrawRow(int64_t id, int64_t origin)
         ImGui::TextUnformatted(FormatDuration(*m->latencyNs).c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(FormatBytes(m->size).c_str());
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(IsHttp(m->kind) ? "Body size (de-chunked)" : "Message size as received (decompressed)");
+    ImGui::TableNextColumn();
+    const std::string wire = m->wireSize ? FormatBytes(*m->wireSize) : std::string();
+    ImGui::TextDisabled("%s", wire.c_str());
+    if (m->wireSize && ImGui::IsItemHovered())
+        ImGui::SetTooltip(IsHttp(m->kind) ? "Bytes on the wire, head included"
+                                          : "Bytes on the wire, frame headers included, compressed where compressed");
     ImGui::TableNextColumn();
     const std::string status = MessageStatus(*m);
     ColoredText(status == "ok" || status == "answered" ? colors::kDim : color, status.c_str());
@@ -328,6 +350,8 @@ void MessageTableView::DrawRow(int64_t id, int64_t origin)
     ImGui::TableNextColumn();
     if (!m->task.empty())
         ImGui::TextUnformatted(m->task.c_str());
+    m_drawn.push_back({id, KindName(m->kind), what + (generated ? " [dapscope]" : ""), status, wire,
+                       m->latencyNs ? FormatDuration(*m->latencyNs) : std::string(), color});
 }
 
 void MessageTableView::RowContextMenu(const storage::MessageSummary& m)
@@ -337,7 +361,8 @@ void MessageTableView::RowContextMenu(const storage::MessageSummary& m)
         m_ctx.bus.Post(SelectMessage{m.id, false});
         m_ctx.bus.Post(OpenDetail{});
     }
-    if (m.pairId && ImGui::MenuItem(m.kind == inspector::Kind::Request ? "Go to response" : "Go to request"))
+    const bool request = m.kind == inspector::Kind::Request || m.kind == inspector::Kind::HttpRequest;
+    if (m.pairId && ImGui::MenuItem(request ? "Go to response" : "Go to request"))
         m_ctx.bus.Post(SelectMessage{*m.pairId, true});
     ImGui::Separator();
     storage::MessageFilter filter = m_filterBar.Current();

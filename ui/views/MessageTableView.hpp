@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace dapscope::ui
 {
@@ -19,8 +21,21 @@ class MessageTableView : public View
 
     bool Busy() const override;
 
+    // A row as the last frame drew it (tests).
+    struct DrawnRow
+    {
+        int64_t id = 0;
+        std::string kind;    // Kind column
+        std::string what;    // Command / event column (with its "[dapscope]" mark)
+        std::string status;  // Status column
+        std::string wire;    // Wire column ("" unknown)
+        std::string latency; // Latency column
+        ImU32 color = 0;     // colour of the Command / event text
+    };
+
     // What the last frame showed (tests and the benchmark).
     int DrawnRows() const { return m_drawnRows; }
+    const std::vector<DrawnRow>& Drawn() const { return m_drawn; }
     int64_t FirstDrawnId() const { return m_firstDrawnId; }
     // Scroll so that `position` is the first visible row at the next frame (benchmark).
     void ScrollToPosition(size_t position) { m_scrollToPosition = position; }
@@ -44,6 +59,7 @@ class MessageTableView : public View
     float m_rowHeight = 0;                    // measured by the clipper
     float m_visibleRows = 20;                 // rows that fit in the table (PageUp / PageDown)
     int m_drawnRows = 0;                      // rows submitted last frame
+    std::vector<DrawnRow> m_drawn;            // their contents (rows whose data was loaded)
     int64_t m_firstDrawnId = 0;               // first row on screen last frame
     uint64_t m_indexGeneration = 0;           // index generation the scroll state belongs to
 };

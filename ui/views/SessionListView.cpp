@@ -13,6 +13,7 @@ namespace
 enum Column
 {
     kId,
+    kProtocol,
     kStarted,
     kClient,
     kAddress,
@@ -53,6 +54,8 @@ void SessionListView::Sort(const ImGuiTableSortSpecs* specs)
         {
         case kStarted:
             return {s.startedNs, ""};
+        case kProtocol:
+            return {0, ProtocolTag(s) + (" " + s.extensions.value_or(""))};
         case kClient:
             return {0, s.clientName + " " + s.clientVersion};
         case kAddress:
@@ -89,6 +92,9 @@ void SessionListView::Sort(const ImGuiTableSortSpecs* specs)
 void SessionListView::DrawContent()
 {
     m_drawnRows = 0;
+    m_drawnTags.clear();
+    m_tooltipSession = 0;
+    m_tooltipHandshakeLines = 0;
     if (!m_ctx.model)
     {
         ImGui::TextDisabled("No store open. File > Open (Ctrl+O), or start a capture with --listen.");
@@ -121,6 +127,7 @@ void SessionListView::DrawContent()
         return;
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_NoHide, 0, kId);
+    ImGui::TableSetupColumn("Proto", 0, 0, kProtocol);
     ImGui::TableSetupColumn("Started", 0, 0, kStarted);
     ImGui::TableSetupColumn("Client", 0, 0, kClient);
     ImGui::TableSetupColumn("Address", 0, 0, kAddress);
@@ -180,9 +187,51 @@ void SessionListView::DrawRow(const storage::SessionSummary& s)
     std::snprintf(label, sizeof label, "%lld", static_cast<long long>(s.id));
     if (ImGui::Selectable(label, selected, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
         m_ctx.bus.Post(SelectSession{s.id});
-    if (ImGui::IsItemHovered() && !s.userAgent.empty())
-        ImGui::SetTooltip("User-Agent: %s", s.userAgent.c_str());
+    const bool rowHovered = ImGui::IsItemHovered();
+    if (!s.handshake.empty() && ImGui::BeginPopupContextItem("session-menu"))
+    {
+        if (ImGui::MenuItem("Copy handshake"))
+            ImGui::SetClipboardText(s.handshake.c_str());
+        ImGui::EndPopup();
+    }
     ImGui::PopID();
+
+    ImGui::TableNextColumn();
+    const char* tag = ProtocolTag(s);
+    const bool deflate = s.extensions && s.extensions->find("permessage-deflate") != std::string::npos;
+    ColoredText(s.protocol == "http" ? colors::kEvent : colors::kResponse, tag);
+    bool tagHovered = ImGui::IsItemHovered();
+    if (deflate)
+    {
+        ImGui::SameLine(0, 4);
+        ImGui::TextDisabled("deflate");
+        tagHovered |= ImGui::IsItemHovered();
+    }
+    m_drawnTags.push_back(std::string(tag) + (deflate ? " deflate" : ""));
+    // The row's tooltip: what the connection negotiated; over the protocol, the handshake's heads too.
+    if (rowHovered || tagHovered)
+    {
+        m_tooltipSession = s.id;
+        ImGui::BeginTooltip();
+        ImGui::TextUnformatted(NegotiatedText(s).c_str());
+        if (!s.userAgent.empty())
+            ImGui::Text("User-Agent: %s", s.userAgent.c_str());
+        if (!s.handshake.empty() && tagHovered)
+        {
+            ImGui::Separator();
+            ImGui::TextDisabled("Handshake, secrets redacted (right-click the row to copy it)");
+            ImGui::PushFont(CurrentFonts().mono);
+            for (const std::string& line : HeadLines(s.handshake))
+            {
+                ImGui::TextUnformatted(line.c_str());
+                ++m_tooltipHandshakeLines;
+            }
+            ImGui::PopFont();
+        }
+        else if (!s.handshake.empty())
+            ImGui::TextDisabled("Hover the protocol for the handshake");
+        ImGui::EndTooltip();
+    }
 
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(FormatTime(s.startedNs, 0, false).c_str());

@@ -1,10 +1,12 @@
 #pragma once
-// Sessions: the live list of captured WebSocket sessions (Chrome DevTools' connection list). Selecting one shows
-// it in every other view.
+// Sessions: the live list of captured connections, WebSocket sessions and plain HTTP connections (Chrome DevTools'
+// connection list). Selecting one shows it in every other view. Hovering a protocol tag shows what the connection
+// negotiated and, for a WebSocket session, its handshake.
 
 #include "ui/View.hpp"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace dapscope::ui
@@ -17,6 +19,11 @@ class SessionListView : public View
 
     // Rows drawn in the last frame (tests).
     int DrawnRows() const { return m_drawnRows; }
+    // The protocol column of those rows, in display order ("WS", "WS deflate", "HTTP").
+    const std::vector<std::string>& DrawnTags() const { return m_drawnTags; }
+    // The session whose tooltip the last frame showed (0 = none), and the handshake lines in it.
+    int64_t TooltipSession() const { return m_tooltipSession; }
+    int TooltipHandshakeLines() const { return m_tooltipHandshakeLines; }
 
   protected:
     void DrawContent() override;
@@ -25,10 +32,13 @@ class SessionListView : public View
     void Sort(const ImGuiTableSortSpecs* specs);
     void DrawRow(const storage::SessionSummary& s);
 
-    std::vector<size_t> m_order;      // rows in display order (indexes into the model's sessions)
-    uint64_t m_sortedVersion = ~0ull; // sessions version m_order was built for
-    bool m_scrollToSelected = false;  // scroll the selected session into view next frame
-    int m_drawnRows = 0;              // rows submitted last frame
+    std::vector<size_t> m_order;          // rows in display order (indexes into the model's sessions)
+    uint64_t m_sortedVersion = ~0ull;     // sessions version m_order was built for
+    bool m_scrollToSelected = false;      // scroll the selected session into view next frame
+    int m_drawnRows = 0;                  // rows submitted last frame
+    std::vector<std::string> m_drawnTags; // their protocol column
+    int64_t m_tooltipSession = 0;         // session of the tooltip shown last frame
+    int m_tooltipHandshakeLines = 0;      // handshake lines in it
 };
 
 } // namespace dapscope::ui

@@ -77,6 +77,10 @@ std::string RowLabel(const SQLite::Statement& q)
         return text(8);
     case inspector::Kind::Control:
         return std::string(inspector::ToString(static_cast<inspector::Opcode>(q.getColumn(9).getInt())));
+    case inspector::Kind::HttpRequest:
+        return text(10) + " " + text(11);
+    case inspector::Kind::HttpResponse:
+        return "HTTP " + text(12);
     default:
         return "malformed";
     }
@@ -219,7 +223,7 @@ float SessionTimelineItem::DrawContents(const TimelineContext& ctx, float y)
     y += m_laneHeight;
     if (!m_data.Others().empty())
     {
-        DrawTicks(ctx, m_data.Others(), y, "control / malformed / orphan");
+        DrawTicks(ctx, m_data.Others(), y, "control / malformed / orphan / interim");
         y += m_laneHeight;
     }
     y += 4;
@@ -299,9 +303,12 @@ void TimelineView::Load(bool full)
         full ? "Timeline of session " + std::to_string(sessionId) : "",
         [=, this](TaskContext& ctx)
         {
-            SQLite::Statement q(ctx.Reader(path).Db(),
-                                "SELECT id, ts_ns, kind, state, coalesce(pair_id, 0), coalesce(success, -1), command, "
-                                "subcommand, event, opcode FROM messages WHERE session_id = ? AND id > ? ORDER BY id");
+            SQLite::Statement q(
+                ctx.Reader(path).Db(),
+                "SELECT id, ts_ns, kind, state, coalesce(pair_id, 0), "
+                "coalesce(CASE WHEN kind = 6 THEN status < 400 ELSE success END, -1), command, " // 6: http_response
+                "subcommand, event, opcode, method, path, status FROM messages "
+                "WHERE session_id = ? AND id > ? ORDER BY id");
             q.bind(1, sessionId);
             q.bind(2, after);
             std::vector<TimelineRow> rows; // incremental load: handed to the UI thread

@@ -157,9 +157,14 @@ std::string MessageRedactor::RedactHttpHead(std::string_view head)
             bool authorization = lowerName == "authorization" || lowerName == "proxy-authorization";
             if (authorization && !scheme.empty())
             {
-                m_secrets.Add(value);
                 out += scheme;
-                out += redact(value.substr(scheme.size()));
+                if (MarkerFingerprint(value.substr(scheme.size())))
+                    out += value.substr(scheme.size()); // redacted already (an imported head)
+                else
+                {
+                    m_secrets.Add(value);
+                    out += redact(value.substr(scheme.size()));
+                }
             }
             else
                 out += redact(value);

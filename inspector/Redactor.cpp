@@ -52,6 +52,15 @@ std::optional<std::string> MarkerFingerprint(std::string_view value)
     return std::string(fingerprint);
 }
 
+bool HoldsRedactionMarker(std::string_view bytes)
+{
+    const size_t length = MarkerPrefix.size() + FingerprintChars + 1;
+    for (size_t at = bytes.find(MarkerPrefix); at != std::string_view::npos; at = bytes.find(MarkerPrefix, at + 1))
+        if (MarkerFingerprint(bytes.substr(at, length)))
+            return true;
+    return false;
+}
+
 std::optional<std::string> ValidateRedactionRule(std::string_view rule)
 {
     try

@@ -24,6 +24,9 @@ std::string RedactionMarker(std::string_view secret);
 // The fingerprint inside a marker, or nullopt when `value` is not a marker.
 std::optional<std::string> MarkerFingerprint(std::string_view value);
 
+// Whether a marker ("[redacted:" + 8 hex digits + "]") occurs anywhere in `bytes`.
+bool HoldsRedactionMarker(std::string_view bytes);
+
 // First 8 hex characters of SHA-256(value).
 std::string Fingerprint(std::string_view value);
 

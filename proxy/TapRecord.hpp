@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -93,6 +94,12 @@ struct TapRecord
     Opcode opcode = Opcode::Text; // of the whole message
     bool first = false;           // first chunk of its message
     bool final = false;           // last chunk of its message
+
+    // Final Chunk and HttpEnd of an import: what the exporting store knew of the message beyond its bytes
+    std::optional<uint64_t> knownSize;     // its size as received (the bytes may be redacted or a prefix)
+    std::optional<uint64_t> knownWireSize; // its size on the wire
+    bool knownRedacted = false;            // secrets in the bytes were replaced before the export
+    bool knownTruncated = false;           // the bytes are a prefix of the message
 
     // SessionOpen: client/path/upstream/userAgent; SessionClose: closeCode/closeReason/closedBy/error
     std::string client;      // "ip:port" of the SDK

@@ -1,5 +1,6 @@
 #include "Export.hpp"
 
+#include "CaptureFields.hpp"
 #include "ExportEncoding.hpp"
 #include "dapscope/Version.hpp"
 
@@ -115,19 +116,41 @@ bool IsTextPayload(const MessageSummary& m, std::string_view data)
 }
 
 // The session's JSON plus the exact times import restores.
+bool IsHttp(inspector::Kind kind)
+{
+    return kind == inspector::Kind::HttpRequest || kind == inspector::Kind::HttpResponse;
+}
+
+// The session's JSON, with what import needs to restore it exactly (CaptureFields.hpp).
 json::object SessionRecord(const ExportSpec& spec, const SessionSummary& s)
 {
     json::object o = spec.sessionJson(s);
     o["started_ns"] = s.startedNs;
     o["ended_ns"] = s.endedNs ? json::value(*s.endedNs) : json::value(nullptr);
+    WriteSessionCapture({s.protocol, s.extensions, s.subprotocol, s.handshake}, o);
     return o;
 }
 
-// The message's JSON plus its duration (import restores both).
+// The message's JSON, with what import needs to restore it exactly: sizes, flags, times, HTTP head.
 json::object MessageFields(const ExportSpec& spec, const MessageSummary& m)
 {
     json::object o = spec.messageJson(m);
-    o["dur_ns"] = m.durNs;
+    MessageCapture capture;
+    capture.tsNs = m.tsNs;
+    capture.durNs = m.durNs;
+    capture.size = static_cast<uint64_t>(m.size);
+    if (m.wireSize)
+        capture.wireSize = static_cast<uint64_t>(*m.wireSize);
+    capture.truncated = (m.flags & 1) != 0;
+    capture.elided = (m.flags & 2) != 0;
+    capture.redacted = (m.flags & 4) != 0;
+    capture.generated = (m.flags & 8) != 0;
+    if (IsHttp(m.kind))
+    {
+        capture.kind = std::string(inspector::ToString(m.kind));
+        capture.headers = m.headers;
+    }
+    WriteMessageCapture(capture, o);
     return o;
 }
 
@@ -176,11 +199,6 @@ class JsonlExporter : public Exporter
     Output& m_out;
     const ExportSpec& m_spec;
 };
-
-bool IsHttp(inspector::Kind kind)
-{
-    return kind == inspector::Kind::HttpRequest || kind == inspector::Kind::HttpResponse;
-}
 
 // Milliseconds, the unit of HAR times.
 double Ms(int64_t ns)

@@ -15,6 +15,7 @@ namespace dapscope::storage
 
 namespace
 {
+using inspector::Direction;
 using proxy::TapRecord;
 
 // Messages are handed to the Ingestor in pieces of this size, as the relay hands over what lws delivers.
@@ -55,16 +56,40 @@ class SessionFeeder
         open.path = s.path;
         open.upstream = s.upstream;
         open.userAgent = s.userAgent;
+        open.protocol = s.protocol.empty() ? "websocket" : s.protocol;
         m_ingestor.Apply(open);
         if (s.upstreamOk == true)
         {
             TapRecord upstream = Record(TapRecord::Type::UpstreamOpen, startedNs);
             m_ingestor.Apply(upstream);
         }
+        // The upgrade request and its 101, as the relay reports them: the session gets its handshake and the
+        // extensions they agreed on.
+        std::vector<std::string_view> heads = SplitHeads(s.handshake);
+        if (heads.size() == 2)
+            for (size_t i = 0; i < 2; ++i)
+            {
+                TapRecord head = Record(TapRecord::Type::HttpHead, startedNs);
+                head.dir = i == 0 ? Direction::ClientToServer : Direction::ServerToClient;
+                head.head = std::string(heads[i]);
+                head.wireBytes = heads[i].size();
+                m_ingestor.Apply(head);
+                TapRecord end = Record(TapRecord::Type::HttpEnd, startedNs);
+                end.dir = head.dir;
+                m_ingestor.Apply(end);
+            }
     }
 
-    // The message as chunks: the last one arrives at ts + dur and carries the bytes the capture did not keep.
     void Message(const ImportedMessage& m)
+    {
+        if (m.http.empty())
+            WebSocketMessage(m);
+        else
+            HttpMessage(m);
+    }
+
+    // The message as chunks: the last one arrives at ts + dur and carries what the file knew of it.
+    void WebSocketMessage(const ImportedMessage& m)
     {
         size_t pieces = std::max<size_t>(1, (m.data.size() + kPieceBytes - 1) / kPieceBytes);
         if (pieces == 1 && m.durNs > 0)
@@ -79,10 +104,33 @@ class SessionFeeder
             chunk.first = i == 0;
             chunk.final = i + 1 == pieces;
             chunk.bytes = proxy::SharedBytes(std::string(piece));
-            chunk.wireBytes = piece.size() + (chunk.final ? m.size - m.data.size() : 0);
+            chunk.wireBytes = piece.size();
             chunk.elided = m.elided;
+            if (chunk.final)
+                Known(m, chunk);
             m_ingestor.Apply(chunk);
         }
+    }
+
+    // As the relay reports an HTTP message: head, body, end.
+    void HttpMessage(const ImportedMessage& m)
+    {
+        TapRecord head = Record(TapRecord::Type::HttpHead, m.tsNs);
+        head.dir = m.dir;
+        head.head = m.head;
+        head.wireBytes = m.head.size();
+        head.generated = m.generated;
+        m_ingestor.Apply(head);
+        TapRecord body = Record(TapRecord::Type::HttpBody, m.tsNs + m.durNs);
+        body.dir = m.dir;
+        body.bytes = proxy::SharedBytes(m.data);
+        body.wireBytes = m.data.size();
+        body.elided = m.elided;
+        m_ingestor.Apply(body);
+        TapRecord end = Record(TapRecord::Type::HttpEnd, m.tsNs + m.durNs);
+        end.dir = m.dir;
+        Known(m, end);
+        m_ingestor.Apply(end);
     }
 
     void Close(const ImportedSession& s, int64_t endedNs)
@@ -96,6 +144,15 @@ class SessionFeeder
     }
 
   private:
+    static void Known(const ImportedMessage& m, TapRecord& record)
+    {
+        record.knownSize = m.size;
+        record.knownWireSize = m.wireSize;
+        record.knownRedacted = m.redacted;
+        record.knownTruncated = m.truncated;
+        record.generated = m.generated;
+    }
+
     TapRecord Record(TapRecord::Type type, int64_t ns) const
     {
         TapRecord record;
@@ -122,7 +179,8 @@ ImportResult Write(SQLite::Database& db, const std::vector<ImportedSession>& ses
     writer.Begin();
     try
     {
-        Ingestor ingestor(writer, IngestOptions{.redaction = redaction, .source = "import"});
+        // Markers in the bytes mean the exporting store redacted them, whether or not the file says so.
+        Ingestor ingestor(writer, IngestOptions{.redaction = redaction, .source = "import", .markersMeanRedacted = true});
         for (size_t i = 0; i < sessions.size(); ++i)
         {
             const ImportedSession& s = sessions[i];

@@ -1,11 +1,13 @@
 #include "ImportParse.hpp"
 
+#include "CaptureFields.hpp"
 #include "ExportEncoding.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <cctype>
 #include <utility>
 
@@ -87,6 +89,14 @@ const json::array& ArrayField(const json::object& o, std::string_view key)
     return v ? v->get_array() : kEmpty;
 }
 
+const json::object& ObjectField(const json::object& o, std::string_view key)
+{
+    const json::value* v = Find(o, key);
+    if (!v || !v->is_object())
+        Bad(Quoted(key) + " must be an object");
+    return v->get_object();
+}
+
 std::optional<std::string> String(const json::object& o, std::string_view key)
 {
     const json::value* v = Find(o, key);
@@ -154,21 +164,31 @@ std::string Base64Field(const std::string& text, std::string_view key)
 
 // ---- Records shared by JSONL and HAR ----
 
-// `dur_ns`, and `size` when `truncated` or `elided` say the capture kept only part of the bytes.
+// dapscope's capture fields (CaptureFields.hpp): what the exporting store knew beyond the bytes.
 void ReadCaptureFields(const json::object& o, ImportedMessage& m)
 {
-    if (auto dur = Integer(o, "dur_ns"))
-        m.durNs = NsField(*dur, "dur_ns");
-    m.elided = Bool(o, "elided").value_or(false);
-    m.size = m.data.size();
-    if (m.elided || Bool(o, "truncated").value_or(false))
-        if (auto size = Integer(o, "size"))
-        {
-            constexpr int64_t kMaxSize = int64_t(1) << 40;
-            if (*size < static_cast<int64_t>(m.data.size()) || *size > kMaxSize)
-                Bad("\"size\" " + std::to_string(*size) + " does not fit the data");
-            m.size = static_cast<uint64_t>(*size);
-        }
+    MessageCapture f;
+    try
+    {
+        f = ReadMessageCapture(o);
+    }
+    catch (const CaptureFieldError& e)
+    {
+        Bad(e.what());
+    }
+    if (f.tsNs)
+        m.tsNs = *f.tsNs;
+    if (f.durNs)
+        m.durNs = *f.durNs;
+    // Redaction changes the length of the stored bytes, so a size is taken as the file gives it.
+    m.size = f.size.value_or(m.data.size());
+    m.wireSize = f.wireSize;
+    m.truncated = f.truncated;
+    m.elided = f.elided;
+    m.redacted = f.redacted;
+    m.generated = f.generated;
+    m.http = f.kind;
+    m.head = f.headers;
 }
 
 // A dapscope message record: a JSONL line, a HAR control frame, a line of the shared sample sessions.
@@ -178,11 +198,15 @@ ImportedMessage ReadRecord(const json::object& o)
     auto dir = inspector::ParseDirection(String(o, "dir").value_or(""));
     if (!dir)
         Bad("\"dir\" must be \"c2s\" or \"s2c\"");
-    auto opcode = inspector::ParseOpcode(String(o, "opcode").value_or(""));
-    if (!opcode)
-        Bad("\"opcode\" must be text, binary, close, ping or pong");
     m.dir = *dir;
-    m.opcode = *opcode;
+    std::string kind = String(o, "kind").value_or("");
+    if (kind != "http_request" && kind != "http_response") // HTTP messages have no opcode
+    {
+        auto opcode = inspector::ParseOpcode(String(o, "opcode").value_or(""));
+        if (!opcode)
+            Bad("\"opcode\" must be text, binary, close, ping or pong");
+        m.opcode = *opcode;
+    }
     if (auto ns = Integer(o, "ts_ns"))
         m.tsNs = NsField(*ns, "ts_ns");
     else if (auto seconds = Number(o, "t"))
@@ -228,6 +252,18 @@ void ReadSessionFields(const json::object& o, ImportedSession& s)
         s.startedNs = NsField(*ns, "started_ns");
     if (auto ns = Integer(o, "ended_ns"))
         s.endedNs = NsField(*ns, "ended_ns");
+    try
+    {
+        SessionCapture capture = ReadSessionCapture(o);
+        if (!capture.protocol.empty())
+            s.protocol = capture.protocol;
+        if (!capture.handshake.empty())
+            s.handshake = capture.handshake;
+    }
+    catch (const CaptureFieldError& e)
+    {
+        Bad(e.what());
+    }
 }
 
 // ---- JSON text ----
@@ -473,6 +509,76 @@ std::optional<ImportedSession> ReadHarEntry(const json::object& entry)
     return s;
 }
 
+// A body as dapscope's HAR writes it: `text`, base64 when `encodingKey` says "base64".
+std::string HarBody(const json::object& holder, std::string_view encodingKey)
+{
+    std::string text = String(holder, "text").value_or("");
+    return String(holder, encodingKey) == "base64" ? Base64Field(text, "text") : text;
+}
+
+// One HTTP message of a dapscope HAR entry: its capture fields, with the body from the HAR part that holds it.
+ImportedMessage ReadHttpMessage(const json::object& fields, std::string body, Direction dir, std::string_view kind)
+{
+    ImportedMessage m;
+    m.dir = dir;
+    m.data = std::move(body);
+    ReadCaptureFields(fields, m);
+    if (m.http != kind)
+        Bad("\"kind\" must be \"" + std::string(kind) + "\"");
+    if (!Integer(fields, "ts_ns"))
+        Bad("no \"ts_ns\"");
+    return m;
+}
+
+// An HTTP exchange of a dapscope HTTP session (`_resourceType: "fetch"` with `_dapscope.request`/`response`):
+// its messages join the session the entry names (`_dapscope.id`), which the first such entry starts.
+void ReadHttpEntry(const json::object& entry, std::vector<ImportedSession>& sessions, std::map<int64_t, size_t>& byId)
+{
+    const json::object& extra = Within("._dapscope", [&]() -> const json::object& { return ObjectField(entry, "_dapscope"); });
+    std::optional<int64_t> id = Within("._dapscope", [&] { return Integer(extra, "id"); });
+    auto known = id ? byId.find(*id) : byId.end();
+    if (known == byId.end())
+    {
+        ImportedSession s;
+        if (const json::value* request = Find(entry, "request"))
+            Within(".request", [&] { ReadRequest(AsObject(*request), s); });
+        Within("._dapscope", [&] { ReadSessionFields(extra, s); });
+        if (id)
+            known = byId.emplace(*id, sessions.size()).first;
+        sessions.push_back(std::move(s));
+    }
+    ImportedSession& s = id ? sessions[known->second] : sessions.back();
+    if (const json::value* q = Find(extra, "request"))
+    {
+        const json::object& request = ObjectField(entry, "request");
+        std::string body;
+        if (const json::value* post = Find(request, "postData"))
+            body = Within(".request.postData", [&] { return HarBody(AsObject(*post), "_encoding"); });
+        s.messages.push_back(Within("._dapscope.request", [&] {
+            return ReadHttpMessage(AsObject(*q), std::move(body), Direction::ClientToServer, "http_request");
+        }));
+    }
+    ForEach(ArrayField(extra, "informational"), "._dapscope.informational",
+            [&](const json::value& item) { s.messages.push_back(ReadRecord(AsObject(item))); });
+    if (const json::value* r = Find(extra, "response"))
+    {
+        const json::object& response = ObjectField(entry, "response");
+        std::string body;
+        if (const json::value* content = Find(response, "content"))
+            body = Within(".response.content", [&] { return HarBody(AsObject(*content), "encoding"); });
+        s.messages.push_back(Within("._dapscope.response", [&] {
+            return ReadHttpMessage(AsObject(*r), std::move(body), Direction::ServerToClient, "http_response");
+        }));
+    }
+}
+
+bool IsDapscopeHttpEntry(const json::object& entry)
+{
+    const json::value* extra = Find(entry, "_dapscope");
+    return !Find(entry, "_webSocketMessages") && String(entry, "_resourceType") != "websocket" && extra &&
+           extra->is_object() && (extra->get_object().contains("request") || extra->get_object().contains("response"));
+}
+
 bool IsBlank(std::string_view line)
 {
     return line.find_first_not_of(" \t\r") == std::string_view::npos;
@@ -489,13 +595,22 @@ std::vector<ImportedSession> ParseHar(std::string_view bytes, const std::string&
         throw FormatError(name + ": not a HAR file (no log.entries array)");
 
     std::vector<ImportedSession> sessions;
+    std::map<int64_t, size_t> byId; // the exporting store's session id -> its place in `sessions`
     try
     {
         ForEach(entries->get_array(), "log.entries",
-                [&](const json::value& entry)
+                [&](const json::value& item)
                 {
-                    if (auto session = ReadHarEntry(AsObject(entry)))
+                    const json::object& entry = AsObject(item);
+                    if (IsDapscopeHttpEntry(entry))
+                        return ReadHttpEntry(entry, sessions, byId);
+                    if (auto session = ReadHarEntry(entry))
+                    {
+                        if (const json::value* extra = Find(entry, "_dapscope"); extra && extra->is_object())
+                            if (auto id = Integer(extra->get_object(), "id"))
+                                byId.emplace(*id, sessions.size());
                         sessions.push_back(std::move(*session));
+                    }
                 });
     }
     catch (const ShapeError& e)
@@ -504,6 +619,10 @@ std::vector<ImportedSession> ParseHar(std::string_view bytes, const std::string&
     }
     if (sessions.empty())
         throw FormatError(name + ": no WebSocket entries (with _webSocketMessages) to import");
+    // HTTP exchanges are entries of their own: put a session's messages back in the order their first bytes came.
+    for (ImportedSession& s : sessions)
+        if (std::ranges::any_of(s.messages, [](const ImportedMessage& m) { return !m.http.empty(); }))
+            std::ranges::stable_sort(s.messages, {}, &ImportedMessage::tsNs);
     return sessions;
 }
 

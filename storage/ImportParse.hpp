@@ -6,14 +6,17 @@
 // `_resourceType: "websocket"`) becomes a session. Messages: `type` send|receive ("error" entries are skipped),
 // `time` epoch seconds, `opcode` 1 text (data as-is) | 2 binary (data base64) | 0 continuation of the previous
 // message in that direction (absent = 1). dapscope's own `_dapscope` members, when present, restore what HAR
-// cannot say: exact ns times, wire size, non-UTF-8 text (opcode 2 + `_dapscope.opcode: "text"`), close and pong
-// frames (entry `_dapscope.control_frames`, each a JSONL message record plus its `index` in the session).
+// cannot say (CaptureFields.hpp): exact ns times, sizes as received and on the wire, the redacted, truncated,
+// elided and generated flags, non-UTF-8 text (opcode 2 + `_dapscope.opcode: "text"`), close and pong frames
+// (entry `_dapscope.control_frames`, each a JSONL message record plus its `index` in the session), and the HTTP
+// exchanges of dapscope's HTTP sessions (entries with `_dapscope.request`/`response`, grouped by `_dapscope.id`).
+// Other plain HTTP entries (a page's own requests in a browser HAR) are not imported.
 //
 // JSONL (dapscope export, and the shared sample sessions tests/fixtures/*-sdk-session.jsonl): one object per
 // line. {"type":"session", ...} starts a session; any other line is a message record: `dir` c2s|s2c, `opcode`
-// text|binary|close|ping|pong, `ts_ns` (or `t`, epoch seconds), `data` (UTF-8 text) or `data_b64`, optional
-// `dur_ns`, and `size` with `truncated`/`elided` when the capture kept only part of the bytes. Messages before
-// any header form one session, split where their `session` field changes.
+// text|binary|close|ping|pong (or `kind` http_request|http_response with `headers`), `ts_ns` (or `t`, epoch
+// seconds), `data` (UTF-8 text) or `data_b64`, and the optional capture fields of CaptureFields.hpp. Messages
+// before any header form one session, split where their `session` field changes.
 
 #include "inspector/Types.hpp"
 
@@ -39,11 +42,17 @@ struct ImportedMessage
 {
     inspector::Direction dir = inspector::Direction::ClientToServer;
     inspector::Opcode opcode = inspector::Opcode::Text;
-    int64_t tsNs = 0;    // first byte, ns since the epoch
-    int64_t durNs = 0;   // last byte - first byte
-    uint64_t size = 0;   // wire size: data.size(), or more when the capture kept only a prefix
-    bool elided = false; // the capture dropped the bytes (the writer fell behind)
-    std::string data;    // the bytes
+    int64_t tsNs = 0;                 // first byte, ns since the epoch
+    int64_t durNs = 0;                // last byte - first byte
+    uint64_t size = 0;                // the message as received: data.size(), unless the file says otherwise
+    std::optional<uint64_t> wireSize; // bytes on the wire, when the file says
+    bool truncated = false;           // the bytes are a prefix of the message
+    bool elided = false;              // the capture dropped the bytes (the writer fell behind)
+    bool redacted = false;            // the exporting store had replaced secrets in the bytes
+    bool generated = false;           // the proxy wrote it itself
+    std::string http;                 // "http_request" / "http_response" for an HTTP message, else ""
+    std::string head;                 // HTTP: its head (redacted as stored)
+    std::string data;                 // the bytes (HTTP: the body)
 };
 
 struct ImportedSession
@@ -59,6 +68,8 @@ struct ImportedSession
     std::string closeReason;               // the close frame's reason
     std::string closedBy;                  // "client", "upstream" or "proxy"
     std::string error;                     // why the session failed, if it did
+    std::string protocol;                  // "websocket" / "http" ("" = websocket: what foreign files hold)
+    std::string handshake;                 // the upgrade request and 101 heads, when the file has them
     std::vector<ImportedMessage> messages; // in wire order
 };
 

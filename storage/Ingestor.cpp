@@ -186,6 +186,22 @@ void Ingestor::Keep(Session& session, InFlight& message, std::string_view bytes)
     }
 }
 
+void Ingestor::KnownFacts(const TapRecord& record, uint64_t& size, std::optional<uint64_t>& wireSize, bool& truncated,
+                          bool& redacted) const
+{
+    if (record.knownSize)
+        size = *record.knownSize;
+    if (record.knownWireSize)
+        wireSize = record.knownWireSize;
+    truncated |= record.knownTruncated;
+    redacted |= record.knownRedacted;
+}
+
+bool Ingestor::HoldsMarkers(std::string_view bytes) const
+{
+    return m_options.markersMeanRedacted && inspector::HoldsRedactionMarker(bytes);
+}
+
 void Ingestor::Start(InFlight& message, Direction dir, Opcode opcode, int64_t ns)
 {
     message = InFlight{};
@@ -213,7 +229,11 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
     message.truncated |= !record.elided && record.bytes.size() < record.wireBytes;
     Keep(session, message, record.bytes);
     if (record.final)
+    {
+        KnownFacts(record, message.size, message.wireSize, message.truncated, message.redacted);
+        message.generated |= record.generated;
         Complete(session, message);
+    }
 }
 
 void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart& part, int64_t ns)
@@ -359,6 +379,10 @@ void Ingestor::EndHttp(Session& session, TapRecord& record)
         return;
     message.lastNs = record.ns;
     message.error = record.error;
+    std::optional<uint64_t> wireSize = message.wireSize;
+    KnownFacts(record, message.bodySize, wireSize, message.truncated, message.redacted);
+    message.wireSize = wireSize.value_or(message.wireSize);
+    message.generated |= record.generated;
     if (record.dir == Direction::ServerToClient && session.upgrading)
     {
         message = HttpInFlight{}; // the 101: already described by the session
@@ -412,12 +436,13 @@ void Ingestor::StoreHttp(Session& session, Direction dir, HttpInFlight& message)
     row.wireSize = message.wireSize;
     row.tsNs = message.firstNs;
     row.durNs = message.lastNs - message.firstNs;
-    bool redacted = result.message.redactedBytes || (result.message.http && result.message.http->redacted);
+    op::InsertMessage insert;
+    insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.body);
+    bool redacted = result.message.redactedBytes || (result.message.http && result.message.http->redacted) ||
+                    message.redacted || HoldsMarkers(insert.data) || HoldsMarkers(message.head);
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
                 (redacted ? MessageFlag::Redacted : 0u) | (message.generated ? MessageFlag::Generated : 0u);
-    op::InsertMessage insert;
     insert.row = row;
-    insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.body);
     result.message.redactedBytes.reset();
     insert.decoded = std::move(result.message);
     Insert(session, std::move(insert), result.updates, message.elided);
@@ -447,12 +472,12 @@ void Ingestor::Complete(Session& session, InFlight& message)
     row.tsNs = message.firstNs;
     row.durNs = message.lastNs - message.firstNs;
     row.fragments = message.fragments;
-    row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
-                (result.message.redactedBytes ? MessageFlag::Redacted : 0u) |
-                (message.generated ? MessageFlag::Generated : 0u);
     op::InsertMessage insert;
-    insert.row = row;
     insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
+    bool redacted = result.message.redactedBytes || message.redacted || HoldsMarkers(insert.data);
+    row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
+                (redacted ? MessageFlag::Redacted : 0u) | (message.generated ? MessageFlag::Generated : 0u);
+    insert.row = row;
     result.message.redactedBytes.reset();
     insert.decoded = std::move(result.message);
     Insert(session, std::move(insert), result.updates, message.elided);

@@ -31,6 +31,7 @@ struct IngestOptions
     std::optional<int64_t> replayOf;             // sessions.replay_of
     std::function<void(const std::string&)> log; // one line per notable session event (may be empty)
     uint64_t maxCaptureBytes = 64u << 20;        // bytes of one message kept; the rest is counted, not stored
+    bool markersMeanRedacted = false;            // imports: bytes holding [redacted:...] markers were redacted
 };
 
 struct IngestStats
@@ -79,6 +80,7 @@ class Ingestor
         int chunks = 0;                   // tail chunks already streamed to message_chunks
         uint64_t streamed = 0;            // bytes in those chunks
         bool loose = false;               // bytes of no message the decoder saw start (lost, resynchronising)
+        bool redacted = false;            // known redacted (an import)
     };
 
     // An HTTP message being gathered from its head, body and end.
@@ -95,7 +97,8 @@ class Ingestor
         bool truncated = false; // body longer than what was captured
         bool elided = false;
         bool generated = false;
-        std::string error; // it was cut off
+        std::string error;    // it was cut off
+        bool redacted = false; // known redacted (an import)
     };
 
     struct Session
@@ -135,6 +138,11 @@ class Ingestor
     void StoreHttp(Session& session, inspector::Direction dir, HttpInFlight& message);
     void Complete(Session& session, InFlight& message);
     void Start(InFlight& message, inspector::Direction dir, inspector::Opcode opcode, int64_t ns);
+    // What an imported record knows of its message beyond the bytes (sizes, flags), applied to it.
+    void KnownFacts(const proxy::TapRecord& record, uint64_t& size, std::optional<uint64_t>& wireSize, bool& truncated,
+                    bool& redacted) const;
+    // Imports: stored bytes with [redacted:...] markers in them were redacted by the store they came from.
+    bool HoldsMarkers(std::string_view bytes) const;
     // Keep a message's bytes: the first in memory for the inspector, the rest streamed, none past the cap.
     void Keep(Session& session, InFlight& message, std::string_view bytes);
     // Queue a message's insert with the updates it caused, and count it in its session.

@@ -3,6 +3,7 @@
 
 #include "storage/Export.hpp"
 #include "cli/Format.hpp"
+#include "storage/CaptureFields.hpp"
 #include "storage/Import.hpp"
 #include "storage/Ingestor.hpp"
 #include "storage/Store.hpp"
@@ -164,9 +165,12 @@ TEST_F(ExportFixture, JsonlLinesAreShowJsonPlusThePayload)
     ASSERT_EQ(lines.size(), 7u);
     storage::TraceReader reader(db);
 
-    json::object header = cli::SessionJson(*reader.Session(1));
+    auto session = reader.Session(1);
+    json::object header = cli::SessionJson(*session);
     header["started_ns"] = 1795752440000000000;
     header["ended_ns"] = 1795752441250000000;
+    storage::WriteSessionCapture({session->protocol, session->extensions, session->subprotocol, session->handshake},
+                                 header);
     EXPECT_EQ(lines[0].at("type"), "session");
     lines[0].erase("type");
     EXPECT_EQ(lines[0], header);

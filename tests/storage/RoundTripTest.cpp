@@ -1,17 +1,23 @@
 // export -> import -> export keeps every message: bytes (binary, empty, 1 MiB and more, text that is not UTF-8),
 // directions, order, timestamps, close and pong frames, partly captured messages, and the session's facts.
 
+#include "cli/Capture.hpp"
 #include "cli/Format.hpp"
+#include "inspector/Redactor.hpp"
+#include "mock/DemoSession.hpp"
 #include "storage/Export.hpp"
 #include "storage/Import.hpp"
 #include "storage/ImportParse.hpp"
 #include "storage/Ingestor.hpp"
 #include "storage/Store.hpp"
+#include "support/HttpUpstream.hpp"
+#include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 
 using namespace dapscope;
@@ -302,4 +308,189 @@ TEST(ForeignRoundTrip, SessionsWithoutAProperUpstreamOrPath)
     }
     EXPECT_EQ(b.Session(1)->upstream, "localhost:5565");
     EXPECT_EQ(b.Session(2)->upstreamOk, std::nullopt);
+}
+
+// A capture as users make them: through the relay, redaction on (the default), some messages cut by
+// --max-capture-bytes, and a plain HTTP connection with a key in its Authorization header. Export, import and
+// export again must restore every field of every message and session as the capture stored it.
+namespace
+{
+struct Everything
+{
+    storage::MessageSummary m;
+    std::string data;
+    std::optional<size_t> pair; // position of the paired message (ids may differ between stores)
+};
+
+std::vector<std::vector<Everything>> AllFields(const std::string& db)
+{
+    storage::TraceReader reader(db);
+    std::vector<std::vector<Everything>> out;
+    for (const auto& session : reader.Sessions())
+    {
+        auto& messages = out.emplace_back();
+        auto page = reader.Messages(session.id, {}, 0, 1000000);
+        for (const auto& m : page)
+            messages.push_back({m, reader.MessageData(m.id), std::nullopt});
+        for (auto& e : messages)
+            for (size_t i = 0; e.m.pairId && i < page.size(); ++i)
+                if (page[i].id == *e.m.pairId)
+                    e.pair = i;
+    }
+    return out;
+}
+
+// Every field but the ids (and `fragments`: how the recorder happened to receive the bytes).
+void ExpectSameMessages(const std::vector<std::vector<Everything>>& a, const std::vector<std::vector<Everything>>& b)
+{
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t s = 0; s < a.size(); ++s)
+    {
+        ASSERT_EQ(a[s].size(), b[s].size()) << "session " << s;
+        for (size_t i = 0; i < a[s].size(); ++i)
+        {
+            const storage::MessageSummary &x = a[s][i].m, &y = b[s][i].m;
+            std::string where = "session " + std::to_string(s) + " message " + std::to_string(i);
+            EXPECT_EQ(std::tie(x.tsNs, x.durNs, x.dir, x.opcode, x.size, x.wireSize, x.flags, x.kind),
+                      std::tie(y.tsNs, y.durNs, y.dir, y.opcode, y.size, y.wireSize, y.flags, y.kind))
+                << where;
+            EXPECT_EQ(std::tie(x.seq, x.requestSeq, x.command, x.subcommand, x.event, x.success, x.error, x.trace),
+                      std::tie(y.seq, y.requestSeq, y.command, y.subcommand, y.event, y.success, y.error, y.trace))
+                << where;
+            EXPECT_EQ(std::tie(x.task, x.pipeId, x.state, x.latencyNs, x.malformed, x.method, x.path, x.status,
+                               x.headers),
+                      std::tie(y.task, y.pipeId, y.state, y.latencyNs, y.malformed, y.method, y.path, y.status,
+                               y.headers))
+                << where;
+            EXPECT_EQ(a[s][i].pair, b[s][i].pair) << where;
+            EXPECT_TRUE(a[s][i].data == b[s][i].data) << where;
+        }
+    }
+}
+
+void ExpectSameSessions(const std::string& original, const std::string& imported)
+{
+    storage::TraceReader a(original), b(imported);
+    auto x = a.Sessions(), y = b.Sessions();
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t i = 0; i < x.size(); ++i)
+    {
+        const auto &s = x[i], &t = y[i];
+        EXPECT_EQ(std::tie(s.startedNs, s.endedNs, s.client, s.path, s.upstream, s.userAgent, s.upstreamOk,
+                           s.clientName, s.clientVersion, s.auth, s.closeCode, s.closeReason, s.closedBy, s.error),
+                  std::tie(t.startedNs, t.endedNs, t.client, t.path, t.upstream, t.userAgent, t.upstreamOk,
+                           t.clientName, t.clientVersion, t.auth, t.closeCode, t.closeReason, t.closedBy, t.error))
+            << "session " << i;
+        EXPECT_EQ(std::tie(s.messages, s.bytes, s.elided, s.protocol, s.extensions, s.subprotocol, s.handshake),
+                  std::tie(t.messages, t.bytes, t.elided, t.protocol, t.extensions, t.subprotocol, t.handshake))
+            << "session " << i;
+    }
+}
+
+const char* const kApiKey = "sk-roundtrip-0123456789";
+
+// A demo session through the relay against the mock engine, and an HTTP exchange with the key in a header.
+void CaptureThroughTheRelay(const std::string& db)
+{
+    auto capture = [&](int upstreamPort, const std::function<void(int port)>& traffic)
+    {
+        cli::CaptureOptions options;
+        options.storePath = db;
+        options.relay.listenPort = 0;
+        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(upstreamPort));
+        options.maxCaptureBytes = 1000; // the demo's binary writes are cut: truncated messages
+        options.captureBufferBytes = 64u << 20;
+        cli::Capture proxy(std::move(options));
+        traffic(proxy.Port());
+        proxy.Stop(std::chrono::seconds(5));
+    };
+    {
+        test::MockEngine engine(mock::EngineOptions{.apiKey = kApiKey});
+        capture(engine.Port(),
+                [](int port)
+                {
+                    auto report = mock::RunDemoSession("ws://127.0.0.1:" + std::to_string(port) + "/task/service",
+                                                       kApiKey);
+                    EXPECT_TRUE(report.problems.empty());
+                });
+    }
+    test::HttpUpstream http(
+        [](const test::ReceivedRequest&)
+        { return test::HttpReply{test::HttpResponseBytes(200, "OK", "{\"ok\":1}", {"Content-Type: application/json"})}; });
+    capture(http.Port(),
+            [](int port)
+            {
+                std::string answer = test::RawExchange(
+                    port,
+                    "POST /task?auth=" + std::string(kApiKey) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                        kApiKey + "\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+                                  "{\"run\":true}",
+                    std::chrono::seconds(3));
+                EXPECT_EQ(answer.substr(0, 15), "HTTP/1.1 200 OK");
+            });
+}
+} // namespace
+
+TEST_P(RoundTrip, ARelayCaptureWithRedactionKeepsEveryFieldOfEveryMessage)
+{
+    test::TempDir dir;
+    const std::string original = dir.File("original.db"), imported = dir.File("imported.db");
+    const std::string first = dir.File("first.out"), second = dir.File("second.out");
+    CaptureThroughTheRelay(original);
+    auto before = AllFields(original);
+    ASSERT_EQ(before.size(), 2u);
+    // What makes this capture a real test: redacted, truncated and HTTP messages, sizes and wire sizes.
+    size_t redacted = 0, truncated = 0, http = 0, wire = 0;
+    for (const auto& session : before)
+        for (const auto& e : session)
+        {
+            redacted += (e.m.flags & 4) != 0;
+            truncated += (e.m.flags & 1) != 0;
+            http += e.m.kind == inspector::Kind::HttpRequest || e.m.kind == inspector::Kind::HttpResponse;
+            wire += e.m.wireSize.has_value();
+        }
+    EXPECT_GE(redacted, 3u);
+    EXPECT_GE(truncated, 1u);
+    EXPECT_EQ(http, 2u);
+    EXPECT_GT(wire, 10u);
+
+    std::vector<int64_t> ids;
+    for (const auto& s : storage::TraceReader(original).Sessions())
+        ids.push_back(s.id);
+    {
+        storage::TraceReader reader(original);
+        cli::ExportSessions(reader, ids, GetParam(), first);
+    }
+    storage::ImportResult result = storage::ImportFile(imported, first);
+    ASSERT_EQ(result.sessions.size(), 2u);
+    {
+        storage::TraceReader reader(imported);
+        cli::ExportSessions(reader, result.sessions, GetParam(), second);
+    }
+    ExpectSameMessages(before, AllFields(imported));
+    ExpectSameSessions(original, imported);
+    std::string once = ReadAll(first), twice = ReadAll(second);
+    EXPECT_EQ(once.find(kApiKey), std::string::npos);
+    EXPECT_EQ(twice.find(kApiKey), std::string::npos);
+}
+
+// A HAR that lost dapscope's members (a viewer saved it again): messages holding markers still count as redacted.
+TEST(ForeignRoundTrip, MarkersWithoutDapscopeMembersAreRecognisedAsRedacted)
+{
+    test::TempDir dir;
+    const std::string marker = inspector::RedactionMarker(kApiKey);
+    const std::string har = R"({"log":{"version":"1.2","entries":[{"startedDateTime":"2026-11-27T04:21:00.000Z",
+        "request":{"method":"GET","url":"ws://127.0.0.1:5565/task/service","headers":[]},
+        "response":{"status":101,"headers":[]},"_resourceType":"websocket","_webSocketMessages":[
+        {"type":"send","time":1795752440.1,"opcode":1,"data":"{\"type\":\"request\",\"seq\":1,\"command\":\"auth\",\"arguments\":{\"auth\":\")" +
+                            marker + R"(\"}}"},
+        {"type":"send","time":1795752440.2,"opcode":1,"data":"{\"type\":\"request\",\"seq\":2,\"command\":\"rrext_ping\"}"}]}]}})";
+    std::ofstream(dir.File("viewer.har")) << har;
+    auto result = storage::ImportFile(dir.File("t.db"), dir.File("viewer.har"));
+    storage::TraceReader reader(dir.File("t.db"));
+    auto messages = reader.Messages(result.sessions.at(0), {}, 0, 10);
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(messages[0].flags & 4, 4u) << "the marker stays and the flag is set";
+    EXPECT_NE(reader.MessageData(messages[0].id).find(marker), std::string::npos);
+    EXPECT_EQ(messages[1].flags & 4, 0u);
 }

@@ -355,8 +355,9 @@ void RelayCore::ReceiveTunnel(Side from, const SharedBytes& bytes, int64_t now)
         if (m_closedBy.empty())
             m_closedBy = Name(from);
     }
-    // The side that was sent the proxy's close has answered it: its part of the close handshake is done.
-    if (source.closeSent && source.closeFrameSeen)
+    // The side that was sent a close (the proxy's, or the other side's, which has gone) has answered it: its part
+    // of the close handshake is done.
+    if (source.closeFrameSeen && (source.closeSent || target.gone))
         CloseAfterWrite(from);
 }
 
@@ -422,7 +423,15 @@ void RelayCore::Closed(Side side, int64_t now)
         {
             NoteEnd(Name(side));
             if (state.closeFrameSeen || At(other).closeSent)
-                CloseAfterWrite(other); // the close handshake was done (or the proxy's close already went out)
+            {
+                // `other` has a close frame (forwarded or the proxy's). Its TCP connection closes once it has
+                // answered: closing while it still sends would get it a reset, which throws away what it has not
+                // read yet, our close frame included.
+                if (At(other).closeFrameSeen)
+                    CloseAfterWrite(other);
+                else
+                    SetDeadline(Deadline::Close, m_settings.limits.closeTimeoutMs);
+            }
             else
             {
                 if (m_error.empty())

@@ -432,3 +432,19 @@ TEST(RelayCore, BytesFromTheEngineThatAnswerNoRequestEndTheConnectionWithoutA502
         << "the answer, as the engine wrote it, and no 502 of the proxy's after it";
     EXPECT_TRUE(f.core->CloseWhenWritten(Side::Client));
 }
+
+TEST(RelayCore, AClientThatWasSentACloseKeepsItsConnectionUntilItAnswers)
+{
+    // Closing a peer's TCP connection while it still sends gets it a reset, and a reset throws away what it has
+    // not read yet: the close frame it is owed, among it.
+    Fixture f;
+    f.Tunnel();
+    std::string close = Frame(0x88, std::string("\x0f\xa1", 2), false); // 4001
+    f.Engine(close);
+    f.core->Closed(Side::Upstream, 30); // the engine closed its side right after its close frame
+    EXPECT_EQ(f.Take(), (std::vector<Command>{Flush(Side::Client), Timer(2000)}));
+    EXPECT_EQ(f.Written(Side::Client), close);
+    EXPECT_FALSE(f.core->CloseWhenWritten(Side::Client)) << "the client has not answered yet";
+    f.Client(Frame(0x81, "still sending", true) + Frame(0x88, std::string("\x0f\xa1", 2), true));
+    EXPECT_TRUE(f.core->CloseWhenWritten(Side::Client)) << "it answered: now its connection may close";
+}

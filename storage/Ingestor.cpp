@@ -173,6 +173,8 @@ void Ingestor::Keep(Session& session, InFlight& message, std::string_view bytes)
         bytes = bytes.substr(0, kept >= m_options.maxCaptureBytes ? 0 : m_options.maxCaptureBytes - kept);
     }
     // Keep the first kInspectBytes in memory for the inspector; stream the rest so memory stays bounded.
+    if (message.head.empty() && bytes.size() >= (64u << 10))
+        message.head.reserve(kInspectBytes); // a big message: one allocation instead of copies as it grows
     size_t room = message.chunks == 0 && message.head.size() < kInspectBytes ? kInspectBytes - message.head.size() : 0;
     if (bytes.size() <= room)
         message.head += bytes;

@@ -1,5 +1,7 @@
 #include "Store.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -54,6 +56,8 @@ std::string DefaultStorePath()
     return std::string(home && *home ? home : ".") + "/.local/share/dapscope/traces.db";
 }
 
+constexpr int kPageBytes = 16384;
+
 SQLite::Database OpenForWriting(const std::string& path)
 {
     CreatePrivateFile(path);
@@ -61,11 +65,16 @@ SQLite::Database OpenForWriting(const std::string& path)
     {
         // The writer connection is used by one thread only: skip SQLite's per-call mutexes.
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
+        // A new store gets large pages: payloads go to SQLite (and the WAL, and back at each checkpoint) a page at
+        // a time, so fewer, larger pages cost less per byte. Older stores keep theirs.
+        if (db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0)
+            db.exec("PRAGMA page_size = " + std::to_string(kPageBytes));
         Migrate(db, path);
         db.exec("PRAGMA synchronous = NORMAL"); // WAL + NORMAL: a crash loses at most the last commits, never the file
         // Checkpoint every 64 MiB of WAL, not every 4 MiB: the pages a batch rewrites (the last leaf, the session
         // row, the block summary) are then copied back once per checkpoint, not over and over (ingest ~30% faster).
-        db.exec("PRAGMA wal_autocheckpoint = 16384");
+        int pageBytes = db.execAndGet("PRAGMA page_size").getInt();
+        db.exec("PRAGMA wal_autocheckpoint = " + std::to_string((64 << 20) / std::max(pageBytes, 512)));
         // Fail now, not at the first batch of a capture, when another process holds the write lock.
         db.exec("BEGIN IMMEDIATE");
         db.exec("COMMIT");

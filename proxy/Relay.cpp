@@ -144,7 +144,7 @@ class ReadBufferPool : public std::enable_shared_from_this<ReadBufferPool>
     }
 
   private:
-    static constexpr size_t kKept = 64; // more than the capture buffer holds at its default: the rest is freed
+    static constexpr size_t kKept = 16; // 4 MiB: a steady flow frees one as it takes one; the rest is freed
 
     char* Take()
     {

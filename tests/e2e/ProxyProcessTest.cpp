@@ -90,9 +90,10 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
     long peak = proxy.process->PeakRssKiB();
     std::printf("proxy RSS: %ld KiB before, peak %ld KiB while relaying 64 MiB each way\n", baseline, peak);
     RecordProperty("proxy_peak_rss_kib", std::to_string(peak));
-    // Bounded by the relay watermarks (2 MiB per direction) and the capture buffer (8 MiB + reserve).
+    // Bounded by the relay watermarks (2 MiB per direction), the capture buffer (8 MiB + reserve) held twice at
+    // most (the wire bytes waiting, and their decoded copy until the batch is written) and the read buffer pool.
     EXPECT_LT(peak, 40 * 1024) << "peak RSS must stay well under the 64 MiB message";
-    EXPECT_LT(peak - baseline, 24 * 1024);
+    EXPECT_LT(peak - baseline, 28 * 1024);
 
     client->Close(1000, "");
     client->WaitClosed(10s);

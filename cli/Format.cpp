@@ -1,5 +1,7 @@
 #include "Format.hpp"
 
+#include "storage/ExportEncoding.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,13 +12,7 @@ namespace dapscope::cli
 
 std::string IsoTime(int64_t ns)
 {
-    std::time_t seconds = static_cast<std::time_t>(ns / 1000000000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[64];
-    size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(text + n, sizeof text - n, ".%06lldZ", static_cast<long long>((ns % 1000000000) / 1000));
-    return text;
+    return storage::FormatIsoTime(ns);
 }
 
 std::string LocalTime(int64_t ns)

@@ -231,6 +231,8 @@ struct WsDecoder::State
     void StartFrame(const Sink& sink);
     size_t TakePayload(const uint8_t* data, size_t size, const Sink& sink);
     void EndFrame(const Sink& sink);
+    // Delivers the control frame read so far as one part.
+    void EmitControl(bool lost, std::string_view problem, const Sink& sink);
     void Die(HeaderViolation violation, uint64_t wireBytes, const Sink& sink);
     // Delivers what is held of an interrupted control frame and data message, with these problems.
     void Interrupt(std::string_view frameProblem, std::string_view messageProblem, bool lost, const Sink& sink);
@@ -415,21 +417,25 @@ void WsDecoder::State::EndFrame(const Sink& sink)
     ++frames;
     mode = Mode::Header;
     if (frameControl)
-    {
-        DecodedPart part;
-        part.opcode = static_cast<WsOpcode>(frame.opcode);
-        part.first = true;
-        part.final = true;
-        part.bytes = std::string_view(reinterpret_cast<const char*>(control), controlSize);
-        part.wireBytes = controlWire;
-        part.problem = controlProblem;
-        controlSize = 0;
-        controlWire = 0;
-        frameControl = false;
-        sink(part);
-    }
+        EmitControl(false, controlProblem, sink);
     else if (frame.fin)
         EndMessage(sink);
+}
+
+void WsDecoder::State::EmitControl(bool lost, std::string_view problem, const Sink& sink)
+{
+    DecodedPart part;
+    part.opcode = static_cast<WsOpcode>(frame.opcode);
+    part.first = true;
+    part.final = true;
+    part.bytes = std::string_view(reinterpret_cast<const char*>(control), controlSize);
+    part.wireBytes = controlWire;
+    part.lost = lost;
+    part.problem = problem;
+    controlSize = 0;
+    controlWire = 0;
+    frameControl = false;
+    sink(part);
 }
 
 void WsDecoder::State::Die(HeaderViolation violation, uint64_t wireBytes, const Sink& sink)
@@ -450,20 +456,7 @@ void WsDecoder::State::Interrupt(std::string_view frameProblem, std::string_view
     const uint64_t heldHeader = mode == Mode::Header ? headerHave : 0;
     headerHave = 0;
     if (mode == Mode::Payload && frameControl)
-    {
-        DecodedPart part;
-        part.opcode = static_cast<WsOpcode>(frame.opcode);
-        part.first = true;
-        part.final = true;
-        part.bytes = std::string_view(reinterpret_cast<const char*>(control), controlSize);
-        part.wireBytes = controlWire;
-        part.lost = lost;
-        part.problem = frameProblem;
-        controlSize = 0;
-        controlWire = 0;
-        frameControl = false;
-        sink(part);
-    }
+        EmitControl(lost, frameProblem, sink);
     payloadLeft = 0;
     if (msgOpen)
     {

@@ -1,3 +1,4 @@
+#include "FrameBuilder.hpp"
 #include "wire/WsDecoder.hpp"
 
 #include <gtest/gtest.h>
@@ -19,31 +20,7 @@ constexpr size_t npos = FrameTracker::npos;
 std::string Frame(bool fin, WsOpcode opcode, std::string_view payload, std::optional<MaskKey> mask = {},
                   bool rsv1 = false)
 {
-    std::string out;
-    out.push_back(static_cast<char>((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | static_cast<uint8_t>(opcode)));
-    const uint8_t maskBit = mask ? 0x80 : 0;
-    const uint64_t n = payload.size();
-    if (n > 0xFFFF)
-    {
-        out.push_back(static_cast<char>(maskBit | 127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            out.push_back(static_cast<char>((n >> shift) & 0xFF));
-    }
-    else if (n > 125)
-    {
-        out.push_back(static_cast<char>(maskBit | 126));
-        out.push_back(static_cast<char>(n >> 8));
-        out.push_back(static_cast<char>(n & 0xFF));
-    }
-    else
-        out.push_back(static_cast<char>(maskBit | n));
-    const size_t start = out.size() + (mask ? 4 : 0);
-    if (mask)
-        out.append(reinterpret_cast<const char*>(mask->data()), 4);
-    out.append(payload);
-    if (mask)
-        ApplyMask(reinterpret_cast<uint8_t*>(out.data()) + start, payload.size(), *mask, 0);
-    return out;
+    return Frame(fin, static_cast<uint8_t>(opcode), payload, mask, Form::Shortest, rsv1 ? 4 : 0);
 }
 
 std::string Hex(std::initializer_list<int> bytes)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 #include <optional>
 
 namespace dapscope::wire
@@ -210,8 +211,7 @@ struct WsDecoder::State
 
     State(bool fromClient, DeflateParams agreed)
         : params(agreed),
-          noContextTakeover(fromClient ? agreed.clientNoContextTakeover : agreed.serverNoContextTakeover),
-          out(new uint8_t[kPartBytes])
+          noContextTakeover(fromClient ? agreed.clientNoContextTakeover : agreed.serverNoContextTakeover)
     {
     }
 
@@ -279,7 +279,14 @@ struct WsDecoder::State
     std::string msgProblem;
     uint64_t pendingWire = 0;    // wire bytes of the message not yet accounted to a part
     uint64_t pendingSkipped = 0; // payload bytes skipped in it since the last part
-    std::unique_ptr<uint8_t[]> out;
+    // Decoded bytes of the part being filled: it grows to what the messages need, up to kPartBytes, so the
+    // many connections that only carry small messages do not hold 64 KiB each.
+    std::vector<uint8_t> out;
+    void Reserve(size_t bytes)
+    {
+        if (out.size() < bytes)
+            out.resize(std::min(kPartBytes, std::max(bytes, out.size() * 2)));
+    }
     size_t outSize = 0;
 
     // permessage-deflate: one raw inflate stream for the whole direction (context takeover).
@@ -567,9 +574,10 @@ void WsDecoder::State::DataBytes(const uint8_t* data, size_t size, const Sink& s
             if (outSize == kPartBytes)
                 EmitData(false, sink);
             const size_t n = std::min(size - done, kPartBytes - outSize);
-            std::memcpy(out.get() + outSize, data + done, n);
+            Reserve(outSize + n);
+            std::memcpy(out.data() + outSize, data + done, n);
             if (frame.masked)
-                ApplyMask(out.get() + outSize, n, frame.mask, payloadDone + done);
+                ApplyMask(out.data() + outSize, n, frame.mask, payloadDone + done);
             outSize += n;
             done += n;
             continue;
@@ -597,7 +605,8 @@ void WsDecoder::State::Inflate(const uint8_t* data, size_t size, bool tail, cons
     {
         if (outSize == kPartBytes)
             EmitData(false, sink);
-        z.next_out = out.get() + outSize;
+        Reserve(kPartBytes);
+        z.next_out = out.data() + outSize;
         z.avail_out = static_cast<uInt>(kPartBytes - outSize);
         const uInt inBefore = z.avail_in;
         const uInt outBefore = z.avail_out;
@@ -680,7 +689,7 @@ void WsDecoder::State::EmitData(bool final, const Sink& sink)
     part.opcode = msgOpcode;
     part.first = !msgDelivered;
     part.final = final;
-    part.bytes = std::string_view(reinterpret_cast<const char*>(out.get()), outSize);
+    part.bytes = std::string_view(reinterpret_cast<const char*>(out.data()), outSize);
     part.wireBytes = pendingWire;
     part.compressed = msgCompressed;
     part.lost = msgLost;

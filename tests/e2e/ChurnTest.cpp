@@ -3,6 +3,7 @@
 // DAPSCOPE_CHURN_SECONDS shortens the run for local iterations.
 
 #include "net/WsClient.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
 
@@ -35,11 +36,9 @@ TEST(Churn, FiveHundredSessionsOpeningAndClosingForAMinute)
     constexpr int kPerWorker = 125; // 500 sessions open at any time
     test::TempDir dir;
     test::EchoUpstream upstream;
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(upstream.Port()), "--db", dir.File("t.db"), "--quiet"});
-    auto line = proxy.WaitForLine("listening on", 10s);
-    ASSERT_TRUE(line);
-    std::string url = "ws://127.0.0.1:" + std::to_string(test::PortFromLine(*line)) + "/task/service";
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"), {"--quiet"});
+    ASSERT_NE(proxy.Port(), 0);
+    std::string url = proxy.Url();
     net::EventLoop clients("churn-clients");
     auto connect = [&]
     {
@@ -61,8 +60,8 @@ TEST(Churn, FiveHundredSessionsOpeningAndClosingForAMinute)
             client->WaitClosed(10s);
     }
     std::this_thread::sleep_for(6s); // past a free-memory return
-    size_t baseFds = OpenFds(proxy.Pid());
-    long baseRss = proxy.RssKiB();
+    size_t baseFds = OpenFds(proxy.Process().Pid());
+    long baseRss = proxy.Process().RssKiB();
 
     std::atomic<uint64_t> sessions{0};
     std::atomic<uint64_t> messages{0};
@@ -122,8 +121,8 @@ TEST(Churn, FiveHundredSessionsOpeningAndClosingForAMinute)
     for (int i = 0; i < 15; ++i)
     {
         std::this_thread::sleep_for(1s);
-        endFds = OpenFds(proxy.Pid());
-        endRss = proxy.RssKiB();
+        endFds = OpenFds(proxy.Process().Pid());
+        endRss = proxy.Process().RssKiB();
         if (endFds <= baseFds && endRss < baseRss + 8 * 1024)
             break;
     }
@@ -135,6 +134,5 @@ TEST(Churn, FiveHundredSessionsOpeningAndClosingForAMinute)
     EXPECT_GT(sessions.load(), 500u);
     EXPECT_LE(endFds, baseFds) << "file descriptors leaked";
     EXPECT_LT(endRss, baseRss + 8 * 1024) << "memory did not come back to its baseline";
-    proxy.Signal(SIGTERM);
-    EXPECT_EQ(proxy.Wait(60s), 0);
+    EXPECT_EQ(proxy.Stop(60s), 0);
 }

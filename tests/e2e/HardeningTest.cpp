@@ -3,6 +3,7 @@
 
 #include "net/WsClient.hpp"
 #include "net/WsServer.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
 
@@ -26,43 +27,8 @@ using namespace std::chrono_literals;
 
 namespace
 {
-struct Proxy
-{
-    std::unique_ptr<test::TestProcess> process;
-    int port = 0;
-
-    Proxy(const std::string& upstream, const std::string& db, std::vector<std::string> extra = {})
-    {
-        std::vector<std::string> argv = {
-            test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--db", db};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        process = std::make_unique<test::TestProcess>(argv, std::vector<std::string>{}, true);
-        if (auto line = process->WaitForLine("listening on", 10s))
-            port = test::PortFromLine(*line);
-    }
-    std::unique_ptr<net::WsClient> Connect(std::string path = "/task/service", std::string caFile = {},
-                                           bool tls = false)
-    {
-        net::WsClientOptions options;
-        options.url = std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port) + path;
-        options.caFile = std::move(caFile);
-        std::string error;
-        auto client = net::WsClient::Connect(options, error);
-        EXPECT_TRUE(client) << error;
-        return client;
-    }
-    // Stop with SIGTERM and wait: the exit status.
-    int Stop()
-    {
-        process->Signal(SIGTERM);
-        return process->Wait(30s).value_or(-1);
-    }
-};
-
-std::string Local(int port)
-{
-    return "127.0.0.1:" + std::to_string(port);
-}
+// The proxy under test, its stderr read with its stdout.
+const test::ProxyProcessOptions kWithStderr{.mergeStderr = true};
 
 // A WebSocket frame from a client: masked, with the given first byte (FIN, RSV bits, opcode).
 std::string ClientFrame(uint8_t first, const std::string& payload)
@@ -208,10 +174,10 @@ TEST(Hardening, UpstreamThatNeverAnswersTheHandshakeGetsTheClient504NamingIt)
     int port = 0;
     int silent = Listen(port); // the kernel completes TCP handshakes; nobody ever answers HTTP
 
-    Proxy proxy(Local(port), dir.File("t.db"), {"--upstream-timeout", "2"});
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(port), dir.File("t.db"), {"--upstream-timeout", "2"}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     auto start = std::chrono::steady_clock::now();
-    std::string answer = test::RawExchange(proxy.port, kUpgrade, 10s);
+    std::string answer = test::RawExchange(proxy.Port(), kUpgrade, 10s);
     EXPECT_EQ(Status(answer), "HTTP/1.1 504 Gateway Timeout") << answer;
     EXPECT_NE(answer.find("no answer from ws://127.0.0.1:" + std::to_string(port) + " within 2 s"), std::string::npos)
         << answer;
@@ -228,8 +194,8 @@ TEST(Hardening, UpstreamVanishingInTheMiddleOfAFrameClosesTheClientsConnectionAn
     test::TempDir dir;
     // 1 MiB of a frame that announced 32 MiB, then the engine is gone: there is no frame boundary to close at.
     ScriptedEngine engine(BigFrameHeader(32u << 20, false) + std::string(1u << 20, 'z'));
-    Proxy proxy(Local(engine.port), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(engine.port), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
     auto closed = client->WaitClosed(30s);
@@ -248,8 +214,8 @@ TEST(Hardening, UpstreamVanishingBetweenFramesGetsTheClient1011)
 {
     test::TempDir dir;
     ScriptedEngine engine(std::string("\x81\x05hello", 7));
-    Proxy proxy(Local(engine.port), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(engine.port), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
     auto hello = client->Receive(10s);
@@ -266,9 +232,9 @@ TEST(Hardening, ClientVanishingInTheMiddleOfAFrameClosesTheUpstreamsConnection)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
-    RawClient(proxy.port, BigFrameHeader(32u << 20, true) + std::string(1u << 20, 'c'));
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
+    RawClient(proxy.Port(), BigFrameHeader(32u << 20, true) + std::string(1u << 20, 'c'));
     auto seen = upstream.WaitForClose(20s);
     ASSERT_TRUE(seen);
     EXPECT_EQ(seen->code, 1006) << "no close frame: the connection just ended";
@@ -281,9 +247,9 @@ TEST(Hardening, ClientVanishingBetweenFramesClosesTheUpstreamWith1001)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
-    RawClient(proxy.port, ClientFrame(0x81, "last words"));
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
+    RawClient(proxy.Port(), ClientFrame(0x81, "last words"));
     auto seen = upstream.WaitForClose(20s);
     ASSERT_TRUE(seen);
     EXPECT_EQ(seen->code, 1001);
@@ -296,8 +262,8 @@ TEST(Hardening, PlainHttpGoesToTheEngineAndOnlyBrokenOrSmugglingRequestsGet4xxFr
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     struct Case
     {
         const char* what;
@@ -308,16 +274,17 @@ TEST(Hardening, PlainHttpGoesToTheEngineAndOnlyBrokenOrSmugglingRequestsGet4xxFr
     for (const Case& c :
          {Case{"oversized headers", bigHeader, "HTTP/1.1 431 Request Header Fields Too Large"},
           Case{"garbage", std::string("\x16\x03\x01\x02\x00 not http\r\n\r\n", 22), "HTTP/1.1 400 Bad Request"},
-          Case{"smuggling", "POST /task HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+          Case{"smuggling",
+               "POST /task HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
                "HTTP/1.1 400 Bad Request"},
           Case{"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", "HTTP/1.1 400 Bad Request"}})
     {
-        EXPECT_EQ(Status(test::RawExchange(proxy.port, c.request, 3s)), c.status) << c.what;
+        EXPECT_EQ(Status(test::RawExchange(proxy.Port(), c.request, 3s)), c.status) << c.what;
     }
     EXPECT_TRUE(upstream.Handshakes().empty()) << "none of them reached the engine";
     // A plain request is the engine's to answer: the proxy passes on whatever it says (an lws WebSocket server
     // answers a plain GET with an HTTP error of its own).
-    std::string answer = test::RawExchange(proxy.port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", 3s);
+    std::string answer = test::RawExchange(proxy.Port(), "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", 3s);
     EXPECT_EQ(answer.substr(0, 9), "HTTP/1.1 ") << answer;
     EXPECT_EQ(answer.find("dapscope proxy"), std::string::npos) << "the answer is the engine's, not the proxy's";
 
@@ -334,8 +301,8 @@ TEST(Hardening, FramesWithUnknowableBoundariesGet1002FromTheProxyAndTheEndpoints
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"));
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"), {}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     struct Case
     {
         const char* what;
@@ -348,7 +315,7 @@ TEST(Hardening, FramesWithUnknowableBoundariesGet1002FromTheProxyAndTheEndpoints
                           Case{"reserved bits", ClientFrame(0x81 | 0x40, "{}"), false},
                           Case{"continuation without a start", ClientFrame(0x80, "cont"), false}})
     {
-        std::string answer = test::RawExchange(proxy.port, std::string(kUpgrade) + c.frame, 3s);
+        std::string answer = test::RawExchange(proxy.Port(), std::string(kUpgrade) + c.frame, 3s);
         ASSERT_EQ(Status(answer), "HTTP/1.1 101 Switching Protocols") << c.what;
         size_t body = answer.find("\r\n\r\n") + 4;
         ASSERT_LT(body + 3, answer.size()) << c.what << ": no close frame";
@@ -357,8 +324,9 @@ TEST(Hardening, FramesWithUnknowableBoundariesGet1002FromTheProxyAndTheEndpoints
                                               static_cast<uint8_t>(answer[body + 3]));
         EXPECT_EQ(code, 1002) << c.what; // ...with "protocol error"
         bool fromProxy = answer.find("dapscope proxy: client sent", body) != std::string::npos;
-        EXPECT_EQ(fromProxy, c.byProxy) << c.what << (c.byProxy ? ": the proxy must stop it itself"
-                                                                  : ": the engine's own answer must come back");
+        EXPECT_EQ(fromProxy, c.byProxy) << c.what
+                                        << (c.byProxy ? ": the proxy must stop it itself"
+                                                      : ": the engine's own answer must come back");
     }
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
@@ -367,21 +335,22 @@ TEST(Hardening, FramesWithUnknowableBoundariesGet1002FromTheProxyAndTheEndpoints
     EXPECT_EQ(proxy.Stop(), 0);
     SQLite::Database db(dir.File("t.db"));
     EXPECT_GE(db.execAndGet("SELECT count(*) FROM sessions WHERE ended_ns IS NOT NULL").getInt(), 5);
-    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions WHERE error LIKE 'client broke the WebSocket protocol%'")
-                  .getInt(),
-              3);
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM sessions WHERE error LIKE 'client broke the WebSocket protocol%'").getInt(),
+        3);
 }
 
 TEST(Hardening, AccessTokenIsRequiredAndNeverForwarded)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"), {"--access-token", "s3cret-proxy-token"});
-    ASSERT_NE(proxy.port, 0);
-    EXPECT_NE(Status(test::RawExchange(proxy.port, kUpgrade, 3s)).find(" 401 "), std::string::npos);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"),
+                             {"--access-token", "s3cret-proxy-token"}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
+    EXPECT_NE(Status(test::RawExchange(proxy.Port(), kUpgrade, 3s)).find(" 401 "), std::string::npos);
     std::string wrong = kUpgrade;
     wrong.insert(wrong.size() - 2, "X-Dapscope-Token: nope\r\n");
-    EXPECT_NE(Status(test::RawExchange(proxy.port, wrong, 3s)).find(" 401 "), std::string::npos);
+    EXPECT_NE(Status(test::RawExchange(proxy.Port(), wrong, 3s)).find(" 401 "), std::string::npos);
 
     auto client = proxy.Connect("/task/service?x=1&dapscope_token=s3cret-proxy-token");
     ASSERT_TRUE(client);
@@ -391,7 +360,7 @@ TEST(Hardening, AccessTokenIsRequiredAndNeverForwarded)
     ASSERT_EQ(handshakes.size(), 1u);
     EXPECT_EQ(handshakes[0].path, "/task/service?x=1");
     EXPECT_EQ(proxy.Stop(), 0);
-    EXPECT_EQ(proxy.process->Output().find("s3cret-proxy-token"), std::string::npos);
+    EXPECT_EQ(proxy.Process().Output().find("s3cret-proxy-token"), std::string::npos);
 }
 
 TEST(Hardening, WssUpstreamCertificateIsVerifiedUnlessTold)
@@ -404,9 +373,9 @@ TEST(Hardening, WssUpstreamCertificateIsVerifiedUnlessTold)
     test::EchoUpstream engine(tls);
     std::string upstream = "wss://127.0.0.1:" + std::to_string(engine.Port());
     {
-        Proxy strict(upstream, dir.File("strict.db"));
-        ASSERT_NE(strict.port, 0);
-        std::string answer = test::RawExchange(strict.port, kUpgrade, 10s);
+        test::ProxyProcess strict(upstream, dir.File("strict.db"), {}, kWithStderr);
+        ASSERT_NE(strict.Port(), 0);
+        std::string answer = test::RawExchange(strict.Port(), kUpgrade, 10s);
         EXPECT_EQ(Status(answer), "HTTP/1.1 502 Bad Gateway") << "a self-signed engine must be refused";
         EXPECT_NE(answer.find("certificate verify failed"), std::string::npos) << answer;
         EXPECT_EQ(strict.Stop(), 0);
@@ -414,8 +383,8 @@ TEST(Hardening, WssUpstreamCertificateIsVerifiedUnlessTold)
     for (std::vector<std::string> extra :
          {std::vector<std::string>{"--ca-file", dir.File("cert.pem")}, std::vector<std::string>{"--insecure"}})
     {
-        Proxy proxy(upstream, dir.File("ok.db"), extra);
-        ASSERT_NE(proxy.port, 0);
+        test::ProxyProcess proxy(upstream, dir.File("ok.db"), extra, kWithStderr);
+        ASSERT_NE(proxy.Port(), 0);
         auto client = proxy.Connect();
         ASSERT_TRUE(client);
         client->SendText("over tls");
@@ -425,7 +394,7 @@ TEST(Hardening, WssUpstreamCertificateIsVerifiedUnlessTold)
         EXPECT_EQ(proxy.Stop(), 0);
         if (extra[0] == "--insecure")
         {
-            EXPECT_NE(proxy.process->Output().find("WARNING: --insecure"), std::string::npos);
+            EXPECT_NE(proxy.Process().Output().find("WARNING: --insecure"), std::string::npos);
         }
     }
 }
@@ -435,11 +404,11 @@ TEST(Hardening, ClientsCanUseWssToTheProxy)
     test::TempDir dir;
     ASSERT_TRUE(MakeCertificate(dir));
     test::EchoUpstream upstream;
-    Proxy proxy(Local(upstream.Port()), dir.File("t.db"),
-                {"--tls-cert", dir.File("cert.pem"), "--tls-key", dir.File("key.pem")});
-    ASSERT_NE(proxy.port, 0);
-    EXPECT_NE(proxy.process->Output().find("listening on wss://"), std::string::npos);
-    auto client = proxy.Connect("/task/service", dir.File("cert.pem"), true);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("t.db"),
+                             {"--tls-cert", dir.File("cert.pem"), "--tls-key", dir.File("key.pem")}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
+    EXPECT_NE(proxy.Process().Output().find("listening on wss://"), std::string::npos);
+    auto client = proxy.Connect("/task/service", {.caFile = dir.File("cert.pem")});
     ASSERT_TRUE(client);
     client->SendText("encrypted both ways");
     auto echo = client->Receive(10s);
@@ -451,10 +420,9 @@ TEST(Hardening, ClientsCanUseWssToTheProxy)
 TEST(Hardening, NonLoopbackListenWarns)
 {
     test::TempDir dir;
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "0.0.0.0:0", "--db", dir.File("t.db")});
-    EXPECT_TRUE(proxy.WaitForLine("WARNING: listening on 0.0.0.0", 10s)) << proxy.Output();
-    proxy.Signal(SIGTERM);
-    EXPECT_EQ(proxy.Wait(30s), 0);
+    test::ProxyProcess proxy("", dir.File("t.db"), {}, {.listen = "0.0.0.0:0"});
+    EXPECT_TRUE(proxy.Process().WaitForLine("WARNING: listening on 0.0.0.0", 10s)) << proxy.Process().Output();
+    EXPECT_EQ(proxy.Stop(), 0);
 }
 
 TEST(Hardening, FullDiskPausesCaptureButNotTheRelayAndTheGapIsRecorded)
@@ -462,8 +430,8 @@ TEST(Hardening, FullDiskPausesCaptureButNotTheRelayAndTheGapIsRecorded)
     test::TempDir dir;
     test::EchoUpstream upstream;
     std::string db = dir.File("t.db");
-    Proxy proxy(Local(upstream.Port()), db, {"--quiet"});
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), db, {"--quiet"}, kWithStderr);
+    ASSERT_NE(proxy.Port(), 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
     const std::string payload(2000, 'd');
@@ -485,13 +453,13 @@ TEST(Hardening, FullDiskPausesCaptureButNotTheRelayAndTheGapIsRecorded)
     rlimit full{};
     full.rlim_cur = std::max(std::filesystem::file_size(db), std::filesystem::file_size(db + "-wal"));
     full.rlim_max = RLIM_INFINITY;
-    ASSERT_EQ(prlimit(proxy.process->Pid(), RLIMIT_FSIZE, &full, nullptr), 0);
+    ASSERT_EQ(prlimit(proxy.Process().Pid(), RLIMIT_FSIZE, &full, nullptr), 0);
     EXPECT_EQ(exchange(3000), 3000) << "relaying goes on while the store is full";
-    EXPECT_TRUE(proxy.process->WaitForLine("capture paused", 10s)) << proxy.process->Output();
+    EXPECT_TRUE(proxy.Process().WaitForLine("capture paused", 10s)) << proxy.Process().Output();
 
     rlimit room{RLIM_INFINITY, RLIM_INFINITY};
-    ASSERT_EQ(prlimit(proxy.process->Pid(), RLIMIT_FSIZE, &room, nullptr), 0);
-    EXPECT_TRUE(proxy.process->WaitForLine("capture resumed", 15s)) << proxy.process->Output();
+    ASSERT_EQ(prlimit(proxy.Process().Pid(), RLIMIT_FSIZE, &room, nullptr), 0);
+    EXPECT_TRUE(proxy.Process().WaitForLine("capture resumed", 15s)) << proxy.Process().Output();
     int64_t resumedAt =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();

@@ -7,6 +7,7 @@
 #include "storage/TraceReader.hpp"
 #include "storage/TraceWriter.hpp"
 #include "support/HttpUpstream.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 
 #include <gtest/gtest.h>
@@ -519,16 +520,13 @@ TEST(HttpRelayProcess, ApiKeysInHeadersAndQueryReachTheEngineButNotTheStore)
         });
     test::TempDir dir;
     std::string db = dir.File("traces.db");
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(engine.Port()), "--db", db},
-                            {}, true);
-    auto line = proxy.WaitForLine("listening on", 10s);
-    ASSERT_TRUE(line);
+    test::ProxyProcess proxy(test::Loopback(engine.Port()), db, {}, {.mergeStderr = true});
+    ASSERT_NE(proxy.Port(), 0);
     const std::string requestLine = "GET /task?auth=" + key + "&id=7 HTTP/1.1";
     const std::string request = requestLine + "\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\nX-Api-Key: " + key +
                                 "\r\nCookie: session=" + key + "\r\n\r\n";
     {
-        test::RawHttpConnection client(test::PortFromLine(*line));
+        test::RawHttpConnection client(proxy.Port());
         ASSERT_TRUE(client.Send(request));
         auto response = client.Read(10s);
         ASSERT_TRUE(response);
@@ -540,12 +538,11 @@ TEST(HttpRelayProcess, ApiKeysInHeadersAndQueryReachTheEngineButNotTheStore)
     EXPECT_NE(received[0].rawHead.find("\r\nAuthorization: Bearer " + key + "\r\n"), std::string::npos);
     EXPECT_NE(received[0].rawHead.find("\r\nX-Api-Key: " + key + "\r\n"), std::string::npos);
     EXPECT_NE(received[0].rawHead.find("\r\nCookie: session=" + key + "\r\n"), std::string::npos);
-    proxy.Signal(SIGTERM);
-    ASSERT_EQ(proxy.Wait(30s), 0);
-    while (proxy.ReadLine(1s))
+    ASSERT_EQ(proxy.Stop(), 0);
+    while (proxy.Process().ReadLine(1s))
     {
     }
-    EXPECT_EQ(proxy.Output().find(key), std::string::npos) << "proxy output: " << proxy.Output();
+    EXPECT_EQ(proxy.Process().Output().find(key), std::string::npos) << "proxy output: " << proxy.Process().Output();
 
     for (const char* suffix : {"", "-wal", "-shm"})
     {

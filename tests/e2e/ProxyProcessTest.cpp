@@ -1,13 +1,14 @@
 // `dapscope proxy` as users run it: a separate process, real sockets, real SQLite file. Memory is measured
 // on that process (VmHWM), so these tests see what users would see.
 
-#include "net/WsClient.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <sys/stat.h>
 
@@ -20,39 +21,6 @@ using namespace std::chrono_literals;
 
 namespace
 {
-struct ProxyProcess
-{
-    std::unique_ptr<test::TestProcess> process;
-    int port = 0;
-
-    ProxyProcess(int upstreamPort, const std::string& db, std::vector<std::string> extra = {})
-    {
-        std::vector<std::string> argv = {test::BinPath("dapscope"),
-                                         "proxy",
-                                         "--listen",
-                                         "127.0.0.1:0",
-                                         "--upstream",
-                                         "127.0.0.1:" + std::to_string(upstreamPort),
-                                         "--db",
-                                         db};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        process = std::make_unique<test::TestProcess>(argv);
-        auto line = process->WaitForLine("listening on", 10s);
-        if (line)
-            port = test::PortFromLine(*line);
-    }
-
-    std::unique_ptr<net::WsClient> Connect()
-    {
-        net::WsClientOptions options;
-        options.url = "ws://127.0.0.1:" + std::to_string(port) + "/task/service";
-        std::string error;
-        auto client = net::WsClient::Connect(options, error);
-        EXPECT_TRUE(client) << error;
-        return client;
-    }
-};
-
 std::string Pattern(size_t size, unsigned seed)
 {
     std::string data(size, '\0');
@@ -69,6 +37,69 @@ int64_t Count(SQLite::Database& db, const std::string& sql)
 {
     return db.execAndGet(sql).getInt64();
 }
+
+// SHA-256 of bytes fed in pieces.
+class Sha256
+{
+  public:
+    Sha256() { EVP_DigestInit_ex(m_context, EVP_sha256(), nullptr); }
+    ~Sha256() { EVP_MD_CTX_free(m_context); }
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    void Add(const void* data, size_t size) { EVP_DigestUpdate(m_context, data, size); }
+    std::string Hex()
+    {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int size = 0;
+        EVP_DigestFinal_ex(m_context, digest, &size);
+        const char* const digits = "0123456789abcdef";
+        std::string hex;
+        for (unsigned int i = 0; i < size; ++i)
+        {
+            hex += digits[digest[i] >> 4];
+            hex += digits[digest[i] & 15];
+        }
+        return hex;
+    }
+
+  private:
+    EVP_MD_CTX* m_context = EVP_MD_CTX_new();
+};
+
+std::string Sha256Hex(const std::string& bytes)
+{
+    Sha256 sha;
+    sha.Add(bytes.data(), bytes.size());
+    return sha.Hex();
+}
+
+// A message's stored bytes as read from the store's tables: messages.data, then its message_chunks in order.
+struct StoredBytes
+{
+    int64_t length = 0;
+    std::string sha256;
+};
+
+StoredBytes ReadStoredBytes(SQLite::Database& db, int64_t id)
+{
+    StoredBytes stored;
+    Sha256 sha;
+    auto add = [&](const SQLite::Column& blob)
+    {
+        stored.length += blob.getBytes();
+        sha.Add(blob.getBlob(), static_cast<size_t>(blob.getBytes()));
+    };
+    SQLite::Statement head(db, "SELECT data FROM messages WHERE id = ?");
+    head.bind(1, id);
+    if (head.executeStep() && !head.getColumn(0).isNull())
+        add(head.getColumn(0));
+    SQLite::Statement chunks(db, "SELECT data FROM message_chunks WHERE message_id = ? ORDER BY idx");
+    chunks.bind(1, id);
+    while (chunks.executeStep())
+        add(chunks.getColumn(0));
+    stored.sha256 = sha.Hex();
+    return stored;
+}
 } // namespace
 
 TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
@@ -76,9 +107,9 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
     test::TempDir dir;
     test::EchoUpstream upstream;
     // An 8 MiB capture buffer: what is measured is that the relay's memory does not grow with the message.
-    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
-    ASSERT_NE(proxy.port, 0) << proxy.process->Output();
-    long baseline = proxy.process->RssKiB();
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
+    ASSERT_NE(proxy.Port(), 0) << proxy.Process().Output();
+    long baseline = proxy.Process().RssKiB();
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
     const std::string big = Pattern(64u << 20, 7);
@@ -87,7 +118,7 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
     ASSERT_TRUE(echoed);
     ASSERT_EQ(echoed->data.size(), big.size());
     EXPECT_TRUE(echoed->data == big);
-    long peak = proxy.process->PeakRssKiB();
+    long peak = proxy.Process().PeakRssKiB();
     std::printf("proxy RSS: %ld KiB before, peak %ld KiB while relaying 64 MiB each way\n", baseline, peak);
     RecordProperty("proxy_peak_rss_kib", std::to_string(peak));
     // Bounded by the relay watermarks (2 MiB per direction), the capture buffer (8 MiB + reserve) held twice at
@@ -97,8 +128,7 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
 
     client->Close(1000, "");
     client->WaitClosed(10s);
-    proxy.process->Signal(SIGTERM);
-    ASSERT_EQ(proxy.process->Wait(30s), 0);
+    ASSERT_EQ(proxy.Stop(), 0);
     SQLite::Database db(dir.File("traces.db"));
     EXPECT_EQ(Count(db, "SELECT count(*) FROM messages WHERE size = 67108864"), 2);
     // Each copy is stored in full (64 MiB is the default capture limit), unless the writer fell behind the
@@ -118,12 +148,51 @@ TEST(ProxyProcess, A64MiBMessagePassesWithMemoryWellUnderItsSize)
     EXPECT_EQ(Count(db, "SELECT elided FROM sessions"), flaggedElided);
 }
 
+TEST(ProxyProcess, A64MiBMessageIsStoredWholeBothWaysWhenTheCaptureBufferHoldsIt)
+{
+    test::TempDir dir;
+    test::EchoUpstream upstream;
+    // The same exchange as above with a capture buffer larger than both copies: capture cannot fall behind, so
+    // nothing may be elided and both payloads must be in the store byte for byte.
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("traces.db"), {"--capture-buffer", "256MiB"});
+    ASSERT_NE(proxy.Port(), 0) << proxy.Process().Output();
+    auto client = proxy.Connect();
+    ASSERT_TRUE(client);
+    const std::string big = Pattern(64u << 20, 7);
+    client->Send(net::FrameType::Binary, big);
+    auto echoed = client->Receive(120s);
+    ASSERT_TRUE(echoed);
+    ASSERT_EQ(echoed->data.size(), big.size());
+    EXPECT_TRUE(echoed->data == big);
+    client->Close(1000, "");
+    client->WaitClosed(10s);
+    ASSERT_EQ(proxy.Stop(), 0) << proxy.Process().Output();
+
+    const std::string sent = Sha256Hex(big);
+    SQLite::Database db(dir.File("traces.db"));
+    SQLite::Statement messages(db, "SELECT id, dir, opcode, flags FROM messages WHERE size = 67108864 ORDER BY id");
+    std::vector<int> dirs;
+    while (messages.executeStep())
+    {
+        int64_t id = messages.getColumn(0).getInt64();
+        dirs.push_back(messages.getColumn(1).getInt());
+        EXPECT_EQ(messages.getColumn(2).getInt(), 2) << "message " << id << " is binary";
+        EXPECT_EQ(messages.getColumn(3).getInt(), 0)
+            << "message " << id << " is neither truncated, elided nor redacted";
+        StoredBytes stored = ReadStoredBytes(db, id);
+        EXPECT_EQ(stored.length, 67108864) << "message " << id;
+        EXPECT_EQ(stored.sha256, sent) << "message " << id << " holds other bytes than were sent";
+    }
+    EXPECT_EQ(dirs, (std::vector<int>{0, 1})) << "the client's message, then the engine's echo";
+    EXPECT_EQ(Count(db, "SELECT elided FROM sessions"), 0);
+}
+
 TEST(ProxyProcess, SlowClientKeepsProxyMemoryBoundedAndLosesNothing)
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("traces.db"), {"--capture-buffer", "8MiB"});
+    ASSERT_NE(proxy.Port(), 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
     client->SetReading(false);
@@ -133,7 +202,7 @@ TEST(ProxyProcess, SlowClientKeepsProxyMemoryBoundedAndLosesNothing)
     for (int i = 0; i < kMessages; ++i)
         upstream.Broadcast(net::FrameType::Binary, Pattern(1u << 20, i));
     std::this_thread::sleep_for(3s);
-    long stalledRss = proxy.process->RssKiB();
+    long stalledRss = proxy.Process().RssKiB();
     std::printf("proxy RSS with a stalled reader and 160 MiB pending upstream: %ld KiB\n", stalledRss);
     EXPECT_LT(stalledRss, 40 * 1024);
 
@@ -147,7 +216,7 @@ TEST(ProxyProcess, SlowClientKeepsProxyMemoryBoundedAndLosesNothing)
         ASSERT_TRUE(message) << "message " << i;
         ASSERT_TRUE(message->data == Pattern(1u << 20, i)) << "message " << i;
     }
-    long peak = proxy.process->PeakRssKiB();
+    long peak = proxy.Process().PeakRssKiB();
     std::printf("proxy peak RSS over the whole flood: %ld KiB\n", peak);
     EXPECT_LT(peak, 40 * 1024);
 }
@@ -156,8 +225,8 @@ TEST(ProxyProcess, SigtermWhileTrafficFlowsExitsZeroAndKeepsEveryCompletedMessag
 {
     test::TempDir dir;
     test::EchoUpstream upstream;
-    ProxyProcess proxy(upstream.Port(), dir.File("traces.db"));
-    ASSERT_NE(proxy.port, 0);
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), dir.File("traces.db"));
+    ASSERT_NE(proxy.Port(), 0);
     auto client = proxy.Connect();
     ASSERT_TRUE(client);
 
@@ -178,7 +247,7 @@ TEST(ProxyProcess, SigtermWhileTrafficFlowsExitsZeroAndKeepsEveryCompletedMessag
     while (std::chrono::steady_clock::now() < deadline)
         if (client->Receive(100ms))
             ++echoed;
-    proxy.process->Signal(SIGTERM);
+    proxy.Process().Signal(SIGTERM);
     while (client->Receive(2s))
         ++echoed;
     stop = true;
@@ -186,7 +255,7 @@ TEST(ProxyProcess, SigtermWhileTrafficFlowsExitsZeroAndKeepsEveryCompletedMessag
     auto closed = client->WaitClosed(10s);
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->code, 1001);
-    ASSERT_EQ(proxy.process->Wait(30s), 0) << proxy.process->Output();
+    ASSERT_EQ(proxy.Process().Wait(30s), 0) << proxy.Process().Output();
 
     ASSERT_GT(echoed, 100);
     SQLite::Database db(dir.File("traces.db"));
@@ -204,17 +273,17 @@ TEST(ProxyProcess, StoreIsPrivateAndTheCliListsWhatWasCaptured)
     test::EchoUpstream upstream;
     std::string db = dir.File("nested/folder/traces.db");
     {
-        ProxyProcess proxy(upstream.Port(), db);
-        ASSERT_NE(proxy.port, 0);
+        test::ProxyProcess proxy(test::Loopback(upstream.Port()), db);
+        ASSERT_NE(proxy.Port(), 0);
         auto client = proxy.Connect();
         ASSERT_TRUE(client);
         client->SendText(R"({"type":"request","seq":1,"command":"rrext_ping","arguments":{}})");
         ASSERT_TRUE(client->Receive(10s));
         client->Close(1000, "bye");
         ASSERT_TRUE(client->WaitClosed(10s));
-        EXPECT_TRUE(proxy.process->WaitForLine("closed 1000 by client", 10s)) << proxy.process->Output();
-        proxy.process->Signal(SIGINT);
-        ASSERT_EQ(proxy.process->Wait(30s), 0);
+        EXPECT_TRUE(proxy.Process().WaitForLine("closed 1000 by client", 10s)) << proxy.Process().Output();
+        proxy.Process().Signal(SIGINT);
+        ASSERT_EQ(proxy.Process().Wait(30s), 0);
     }
     struct stat info
     {

@@ -6,6 +6,7 @@
 #include "mock/DapClient.hpp"
 #include "mock/DemoSession.hpp"
 #include "mock/MockEngineServer.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 
 #include <gtest/gtest.h>
@@ -45,14 +46,11 @@ std::string Capture(const std::string& db, bool redact)
 {
     net::EventLoop loop("secrets-engine");
     mock::MockEngineServer engine(loop, net::WsServerOptions{}, mock::EngineOptions{});
-    std::vector<std::string> argv = {test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                                     "127.0.0.1:" + std::to_string(engine.Port()), "--db", db};
-    if (!redact)
-        argv.push_back("--no-redact");
-    test::TestProcess proxy(argv, {}, true);
-    auto line = proxy.WaitForLine("listening on", 10s);
-    EXPECT_TRUE(line);
-    std::string url = "ws://127.0.0.1:" + std::to_string(test::PortFromLine(*line)) + "/task/service";
+    test::ProxyProcess proxy(test::Loopback(engine.Port()), db,
+                             redact ? std::vector<std::string>{} : std::vector<std::string>{"--no-redact"},
+                             {.mergeStderr = true});
+    EXPECT_NE(proxy.Port(), 0);
+    std::string url = proxy.Url();
     mock::DemoReport report = mock::RunDemoSession(url, kKey); // auth + execute env carry the key
     EXPECT_TRUE(report.problems.empty()) << report.problems.front();
 
@@ -65,12 +63,11 @@ std::string Capture(const std::string& db, bool redact)
     client->Call("rrext_store", {{"subcommand", "fs_write"}, {"handle", handle}},
                  std::string("api_key = " + kKey + "\n"));
     client->Close();
-    proxy.Signal(SIGTERM);
-    EXPECT_EQ(proxy.Wait(30s), 0);
-    while (proxy.ReadLine(1s))
+    EXPECT_EQ(proxy.Stop(), 0);
+    while (proxy.Process().ReadLine(1s))
     {
     }
-    return proxy.Output();
+    return proxy.Process().Output();
 }
 } // namespace
 
@@ -93,10 +90,13 @@ TEST(Secrets, TheApiKeyIsNowhereAfterACapture)
 
     // Every CLI view of it.
     std::string bin = test::BinPath("dapscope");
-    for (std::vector<std::string> argv :
-         {std::vector<std::string>{bin, "sessions", "--db", db}, {bin, "sessions", "--json", "--db", db},
-          {bin, "show", "1", "--db", db}, {bin, "show", "1", "--json", "--db", db}, {bin, "show", "2", "--db", db},
-          {bin, "stats", "--db", db}, {bin, "stats", "--json", "--db", db}})
+    for (std::vector<std::string> argv : {std::vector<std::string>{bin, "sessions", "--db", db},
+                                          {bin, "sessions", "--json", "--db", db},
+                                          {bin, "show", "1", "--db", db},
+                                          {bin, "show", "1", "--json", "--db", db},
+                                          {bin, "show", "2", "--db", db},
+                                          {bin, "stats", "--db", db},
+                                          {bin, "stats", "--json", "--db", db}})
     {
         std::string output = RunCommand(argv);
         EXPECT_FALSE(output.empty()) << argv[1];

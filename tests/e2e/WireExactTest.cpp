@@ -10,6 +10,7 @@
 #include "storage/TraceReader.hpp"
 #include "storage/TraceWriter.hpp"
 #include "support/HttpUpstream.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TcpTap.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
@@ -625,18 +626,11 @@ TEST(WireExactProcess, MockEngineWithDeflateNegotiatesItThroughTheProxyProcess)
     ASSERT_TRUE(engineLine);
     int enginePort = test::PortFromLine(*engineLine);
     ASSERT_GT(enginePort, 0);
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(enginePort), "--db", db},
-                            {}, true);
-    auto proxyLine = proxy.WaitForLine("listening on", 10s);
-    ASSERT_TRUE(proxyLine);
+    test::ProxyProcess proxy(test::Loopback(enginePort), db, {}, {.mergeStderr = true});
+    ASSERT_NE(proxy.Port(), 0);
 
-    net::WsClientOptions options;
-    options.url = "ws://127.0.0.1:" + std::to_string(test::PortFromLine(*proxyLine)) + "/task/service";
-    options.deflate = true;
-    std::string error;
-    auto client = net::WsClient::Connect(options, error);
-    ASSERT_TRUE(client) << error;
+    auto client = proxy.Connect("/task/service", {.deflate = true});
+    ASSERT_TRUE(client);
     const std::string ping =
         R"({"type":"request","seq":2,"command":"rrext_ping","arguments":{"pad":")" + std::string(20000, 'x') + "\"}}";
     client->SendText(R"({"type":"request","seq":1,"command":"auth","arguments":{"auth":"wire-exact-key"}})");
@@ -647,8 +641,7 @@ TEST(WireExactProcess, MockEngineWithDeflateNegotiatesItThroughTheProxyProcess)
     EXPECT_NE(pingAnswer->data.find("\"success\":true"), std::string::npos) << pingAnswer->data;
     client->Close(1000, "");
     ASSERT_TRUE(client->WaitClosed(10s));
-    proxy.Signal(SIGTERM);
-    ASSERT_EQ(proxy.Wait(30s), 0);
+    ASSERT_EQ(proxy.Stop(), 0);
 
     storage::TraceReader reader(db);
     auto sessions = reader.Sessions();

@@ -8,6 +8,7 @@
 #include "storage/Ingestor.hpp"
 #include "storage/Retention.hpp"
 #include "storage/TraceReader.hpp"
+#include "support/ProxyProcess.hpp"
 #include "support/TestProcess.hpp"
 #include "support/Upstream.hpp"
 
@@ -248,8 +249,8 @@ TEST(Store, LockedStoreGetsAClearErrorFromTheProxy)
     storage::OpenForWriting(path);
     SQLite::Database holder(path, SQLite::OPEN_READWRITE);
     holder.exec("BEGIN EXCLUSIVE");
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--db", path});
-    auto status = proxy.Wait(30s);
+    test::ProxyProcess proxy("", path);
+    auto status = proxy.Process().Wait(30s);
     ASSERT_TRUE(status);
     EXPECT_EQ(*status, 2);
     holder.exec("ROLLBACK");
@@ -326,15 +327,10 @@ TEST(Store, KillNineDuringHeavyTrafficLosesAtMostTheLastBatch)
     test::TempDir dir;
     test::EchoUpstream upstream;
     std::string path = dir.File("traces.db");
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(upstream.Port()), "--db", path, "--quiet"});
-    auto line = proxy.WaitForLine("listening on", 10s);
-    ASSERT_TRUE(line);
-    net::WsClientOptions options;
-    options.url = "ws://127.0.0.1:" + std::to_string(test::PortFromLine(*line)) + "/task/service";
-    std::string error;
-    auto client = net::WsClient::Connect(options, error);
-    ASSERT_TRUE(client) << error;
+    test::ProxyProcess proxy(test::Loopback(upstream.Port()), path, {"--quiet"});
+    ASSERT_NE(proxy.Port(), 0);
+    auto client = proxy.Connect();
+    ASSERT_TRUE(client);
     int echoed = 0;
     auto deadline = std::chrono::steady_clock::now() + 2s;
     for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i)
@@ -345,8 +341,8 @@ TEST(Store, KillNineDuringHeavyTrafficLosesAtMostTheLastBatch)
         for (int j = 0; j < 50; ++j)
             echoed += client->Receive(5s) ? 1 : 0;
     }
-    proxy.Signal(SIGKILL);
-    ASSERT_TRUE(proxy.Wait(10s));
+    proxy.Process().Signal(SIGKILL);
+    ASSERT_TRUE(proxy.Process().Wait(10s));
 
     SQLite::Database db(path);
     EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");

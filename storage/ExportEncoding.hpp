@@ -14,8 +14,9 @@
 namespace dapscope::storage
 {
 
-// Files larger than this are refused by import (they are parsed whole in memory before anything is written).
-constexpr size_t kMaxImportBytes = size_t(256) << 20;
+// The largest message import takes by default (`dapscope import --max-message-bytes`): the engine's own limit
+// on one message. Import streams files of any size; this bounds what one message may hold in memory.
+constexpr uint64_t kMaxMessageBytes = uint64_t(250) << 20;
 
 // Timestamps import accepts: 1970 to about 2116 (ns since the epoch, with room to add durations).
 constexpr int64_t kMaxTimeNs = INT64_MAX / 2;

@@ -1,14 +1,21 @@
 #include "Import.hpp"
 
-#include "ExportEncoding.hpp"
 #include "ImportParse.hpp"
 #include "Ingestor.hpp"
 #include "Store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace dapscope::storage
 {
@@ -20,28 +27,78 @@ using proxy::TapRecord;
 
 // Messages are handed to the Ingestor in pieces of this size, as the relay hands over what lws delivers.
 constexpr size_t kPieceBytes = 64 * 1024;
-// The Ingestor buffers rows until Flush(): flush this often to bound memory (the transaction stays open).
+// The Ingestor buffers rows until Flush(): flush this often, in messages and in their bytes, to bound memory (the
+// transaction stays open).
 constexpr uint64_t kFlushEvery = 1000;
+constexpr uint64_t kFlushBytes = uint64_t(8) << 20;
 
-// The file's bytes, or at most one byte past the import limit (the parser then refuses it).
-std::string ReadFile(const std::string& file)
+// The file being imported, read with pread so that the two passes over a HAR each keep their own position. A
+// pipe (or anything else that cannot be read twice) is first copied to an unnamed temporary file.
+class FileSource : public ImportSource
 {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), std::fclose);
-    if (!in)
-        throw ImportError(file + ": cannot open (" + std::strerror(errno) + ")");
-    std::string bytes;
-    char buffer[1 << 16];
-    while (bytes.size() <= kMaxImportBytes)
+  public:
+    explicit FileSource(const std::string& file) : m_file(file)
     {
-        size_t n = std::fread(buffer, 1, sizeof buffer, in.get());
-        bytes.append(buffer, n);
-        if (n < sizeof buffer)
-            break;
+        m_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (m_fd < 0)
+            throw ImportError(file + ": cannot open (" + std::strerror(errno) + ")");
+        struct stat info = {};
+        if (::fstat(m_fd, &info) == 0 && S_ISREG(info.st_mode))
+            m_size = static_cast<uint64_t>(info.st_size);
+        else
+            Spool();
     }
-    if (std::ferror(in.get()))
-        throw ImportError(file + ": cannot read (" + std::strerror(errno) + ")");
-    return bytes;
-}
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
+    ~FileSource() override { ::close(m_fd); }
+
+    size_t ReadAt(uint64_t offset, char* buffer, size_t size) override
+    {
+        for (;;)
+        {
+            ssize_t n = ::pread(m_fd, buffer, size, static_cast<off_t>(offset));
+            if (n >= 0)
+                return static_cast<size_t>(n);
+            if (errno != EINTR)
+                throw FormatError(m_file + ": cannot read (" + std::strerror(errno) + ")");
+        }
+    }
+
+    uint64_t Size() const { return m_size; }
+
+  private:
+    void Spool()
+    {
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> copy(std::tmpfile(), std::fclose);
+        if (!copy)
+            throw ImportError(m_file + ": cannot make a temporary copy (" + std::strerror(errno) + ")");
+        std::vector<char> buffer(size_t(1) << 20);
+        for (;;)
+        {
+            ssize_t n = ::read(m_fd, buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                throw ImportError(m_file + ": cannot read (" + std::strerror(errno) + ")");
+            if (n == 0)
+                break;
+            if (std::fwrite(buffer.data(), 1, static_cast<size_t>(n), copy.get()) != static_cast<size_t>(n))
+                throw ImportError(m_file + ": cannot make a temporary copy (" + std::strerror(errno) + ")");
+            m_size += static_cast<uint64_t>(n);
+        }
+        if (std::fflush(copy.get()) != 0)
+            throw ImportError(m_file + ": cannot make a temporary copy (" + std::strerror(errno) + ")");
+        int fd = ::dup(::fileno(copy.get()));
+        if (fd < 0)
+            throw ImportError(m_file + ": cannot make a temporary copy (" + std::strerror(errno) + ")");
+        ::close(m_fd);
+        m_fd = fd; // the copy is unlinked already: it goes when this closes
+    }
+
+    std::string m_file;
+    int m_fd = -1;
+    uint64_t m_size = 0;
+};
 
 // Replays one parsed session into the Ingestor as the relay would have reported it.
 class SessionFeeder
@@ -166,71 +223,129 @@ class SessionFeeder
     uint64_t m_relayId; // the session's id as the relay would have numbered it
 };
 
-// Write every session in one transaction: the store gets all of them or, on any error, none.
-ImportResult Write(SQLite::Database& db, const std::vector<ImportedSession>& sessions,
-                   const inspector::RedactionPolicy& redaction, const ProgressFn& progress)
+// Parsed sessions to the store, as the relay would have reported them, in batches.
+class StoreSink : public ImportSink
 {
-    uint64_t total = 0;
-    for (const ImportedSession& s : sessions)
-        total += s.messages.size();
+  public:
+    explicit StoreSink(Ingestor& ingestor) : m_ingestor(ingestor) {}
 
-    ImportResult result;
+    void BeginSession(const ImportedSession& s) override
+    {
+        m_session = s;
+        m_feeder.emplace(m_ingestor, ++m_relayId);
+        m_opened = false;
+    }
+
+    void Message(ImportedMessage& m) override
+    {
+        if (!m_opened)
+            Open(m.tsNs);
+        m_endNs = std::max(m_endNs, m.tsNs + m.durNs);
+        m_feeder->Message(m);
+        m_batchBytes += m.data.size() + m.head.size();
+        if (++m_result.messages % kFlushEvery == 0 || m_batchBytes >= kFlushBytes)
+        {
+            m_ingestor.Flush();
+            m_batchBytes = 0;
+        }
+    }
+
+    void EndSession() override
+    {
+        if (!m_opened)
+            Open(0);
+        m_feeder->Close(m_session, m_session.endedNs.value_or(m_endNs));
+        m_result.sessions.push_back(m_ingestor.StoreSession(m_relayId));
+    }
+
+    const ImportResult& Result() const { return m_result; }
+
+  private:
+    // The session is written when its first message (or its end) is known: without a start time in the file,
+    // it starts with that message.
+    void Open(int64_t firstNs)
+    {
+        const int64_t startedNs = m_session.startedNs.value_or(firstNs);
+        m_feeder->Open(m_session, startedNs);
+        m_endNs = startedNs;
+        m_opened = true;
+    }
+
+    Ingestor& m_ingestor;
+    ImportedSession m_session;             // the session being written (its fields)
+    std::optional<SessionFeeder> m_feeder; // and its records
+    uint64_t m_relayId = 0;                // its id as the relay would have numbered it
+    bool m_opened = false;                 // its SessionOpen went to the Ingestor
+    int64_t m_endNs = 0;                   // the end of its latest message
+    uint64_t m_batchBytes = 0;             // bytes given to the Ingestor since the last flush
+    ImportResult m_result;
+};
+
+// Parse and write in one transaction: the store gets every session of the file or, on any error, none.
+ImportResult Write(SQLite::Database& db, FileSource& source, const std::string& file,
+                   const inspector::RedactionPolicy& redaction, const ProgressFn& progress,
+                   const ImportOptions& options)
+{
     TraceWriter writer(db);
     writer.Begin();
     try
     {
         // Markers in the bytes mean the exporting store redacted them, whether or not the file says so.
-        Ingestor ingestor(writer, IngestOptions{.redaction = redaction, .source = "import", .markersMeanRedacted = true});
-        for (size_t i = 0; i < sessions.size(); ++i)
-        {
-            const ImportedSession& s = sessions[i];
-            int64_t startedNs = s.startedNs.value_or(s.messages.empty() ? 0 : s.messages.front().tsNs);
-            int64_t endedNs = startedNs;
-            for (const ImportedMessage& m : s.messages)
-                endedNs = std::max(endedNs, m.tsNs + m.durNs);
-            SessionFeeder feeder(ingestor, i + 1);
-            feeder.Open(s, startedNs);
-            for (const ImportedMessage& m : s.messages)
-            {
-                feeder.Message(m);
-                if (++result.messages % kFlushEvery == 0)
-                {
-                    ingestor.Flush();
-                    if (progress)
-                        progress(result.messages, total);
-                }
-            }
-            feeder.Close(s, s.endedNs.value_or(endedNs));
-            result.sessions.push_back(ingestor.StoreSession(i + 1));
-        }
+        Ingestor ingestor(writer,
+                          IngestOptions{.redaction = redaction, .source = "import", .markersMeanRedacted = true});
+        StoreSink sink(ingestor);
+        const uint64_t size = source.Size();
+        ParseOptions parse;
+        parse.maxMessageBytes = options.maxMessageBytes;
+        parse.blockBytes = options.blockBytes;
+        if (progress)
+            parse.progress = [&](uint64_t bytes) { progress(std::min(bytes, size), size); };
+        ParseImport(source, file, sink, parse);
         ingestor.Flush();
         writer.Commit();
+        if (progress)
+            progress(size, size);
+        return sink.Result();
+    }
+    catch (const FormatError& e)
+    {
+        writer.Rollback();
+        throw ImportError(e.what());
     }
     catch (...)
     {
         writer.Rollback();
         throw;
     }
-    if (progress)
-        progress(result.messages, total);
-    return result;
+}
+
+// A store that an import created and that stayed empty goes again.
+void RemoveStore(const std::string& path)
+{
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        std::filesystem::remove(path + suffix, ignored);
 }
 } // namespace
 
 ImportResult ImportFile(const std::string& storePath, const std::string& file,
-                        const inspector::RedactionPolicy& redaction, const ProgressFn& progress)
+                        const inspector::RedactionPolicy& redaction, const ProgressFn& progress,
+                        const ImportOptions& options)
 {
-    std::vector<ImportedSession> sessions;
+    FileSource source(file); // before the store: a file that is not there creates nothing
+    std::error_code unknown;
+    const bool existed = std::filesystem::exists(storePath, unknown) || unknown;
     try
     {
-        sessions = ParseImport(ReadFile(file), file);
+        SQLite::Database db = OpenForWriting(storePath);
+        return Write(db, source, file, redaction, progress, options);
     }
-    catch (const FormatError& e)
+    catch (...)
     {
-        throw ImportError(e.what());
+        if (!existed)
+            RemoveStore(storePath);
+        throw;
     }
-    SQLite::Database db = OpenForWriting(storePath);
-    return Write(db, sessions, redaction, progress);
 }
 
 } // namespace dapscope::storage

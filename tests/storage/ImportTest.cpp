@@ -1,7 +1,9 @@
 // Import: a HAR written by Chrome DevTools, the shared SDK sample sessions, other tools' HAR quirks, and
-// malformed files, each refused with its position and without touching the store.
+// malformed files, each refused with its position and without touching the store; files parsed as they are read
+// (whatever the block size, in memory bounded by the largest message, --max-message-bytes).
 
 #include "storage/Import.hpp"
+#include "cli/Format.hpp"
 #include "storage/ExportEncoding.hpp"
 #include "storage/ImportParse.hpp"
 #include "storage/TraceReader.hpp"
@@ -9,9 +11,15 @@
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <thread>
 
 using namespace dapscope;
 using inspector::Direction;
@@ -279,22 +287,24 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
-TEST(Import, AFileOverTheLimitIsRefusedBeforeParsing)
+// The old importer refused files over 256 MiB (it held them whole); now only their content counts. A sparse file
+// (no disk) of "{}" and NUL bytes is refused for its second byte, after one block of it has been read.
+TEST(Import, AFileOverTheOld256MiBLimitIsJudgedByItsContentNotItsSize)
 {
     test::TempDir dir;
     const std::string db = dir.File("traces.db");
     storage::ImportFile(db, kFixtures + "/python-sdk-session.jsonl");
     const std::string huge = dir.File("huge.jsonl");
     WriteAll(huge, "{}");
-    std::filesystem::resize_file(huge, storage::kMaxImportBytes + 1); // sparse: costs no disk
+    std::filesystem::resize_file(huge, (size_t(256) << 20) + 1);
     try
     {
         storage::ImportFile(db, huge);
-        ADD_FAILURE() << "imported a file over the limit";
+        ADD_FAILURE() << "imported a file of NUL bytes";
     }
     catch (const storage::ImportError& e)
     {
-        EXPECT_EQ(std::string(e.what()), huge + ": larger than the import limit of 256 MiB");
+        EXPECT_EQ(std::string(e.what()), huge + ":1:3: more than one JSON value");
     }
     EXPECT_EQ(CountRows(db), (Counts{1, 137}));
 }
@@ -320,4 +330,352 @@ TEST(Import, MissingFileIsAnImportError)
     test::TempDir dir;
     EXPECT_THROW(storage::ImportFile(dir.File("traces.db"), dir.File("nope.har")), storage::ImportError);
     EXPECT_FALSE(std::filesystem::exists(dir.File("traces.db"))); // no store is created for nothing
+}
+
+// ---- Streaming ----
+
+namespace
+{
+// Every row of every table, as text, sorted: two stores with the same digest hold the same data.
+std::string StoreDigest(const std::string& db)
+{
+    SQLite::Database read(db, SQLite::OPEN_READONLY);
+    std::vector<std::string> tables;
+    SQLite::Statement list(read, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+    while (list.executeStep())
+        tables.push_back(list.getColumn(0).getString());
+    std::string digest;
+    for (const std::string& table : tables)
+    {
+        std::vector<std::string> rows;
+        SQLite::Statement select(read, "SELECT * FROM \"" + table + "\"");
+        while (select.executeStep())
+        {
+            std::string row;
+            for (int i = 0; i < select.getColumnCount(); ++i)
+                row += (select.getColumn(i).isNull() ? "NULL" : select.getColumn(i).getString()) + "\x1F";
+            rows.push_back(std::move(row));
+        }
+        std::sort(rows.begin(), rows.end());
+        digest += table + ": " + std::to_string(rows.size()) + " rows, hash " +
+                  std::to_string(std::hash<std::string>{}(std::accumulate(rows.begin(), rows.end(), std::string()))) +
+                  "\n";
+    }
+    return digest;
+}
+
+// A dapscope HAR of `sessions` sessions (the SDK fixtures, alternately), about 140 KB each.
+std::string ExportedHar(const test::TempDir& dir, int sessions)
+{
+    const std::string db = dir.File("source.db");
+    std::vector<int64_t> ids;
+    for (int i = 0; i < sessions; ++i)
+    {
+        auto result = storage::ImportFile(
+            db, kFixtures + (i % 2 ? "/typescript-sdk-session.jsonl" : "/python-sdk-session.jsonl"));
+        ids.push_back(result.sessions.at(0));
+    }
+    storage::TraceReader reader(db);
+    cli::ExportSessions(reader, ids, storage::ExportFormat::Har, dir.File("source.har"));
+    return ReadAll(dir.File("source.har"));
+}
+
+// Everything a parse gave, as text (for comparing two parses).
+std::string Describe(const std::vector<storage::ImportedSession>& sessions)
+{
+    std::string text;
+    for (const auto& s : sessions)
+    {
+        text += "session " + std::to_string(s.startedNs.value_or(-1)) + " " + std::to_string(s.endedNs.value_or(-1)) +
+                " " + s.client + " " + s.path + " " + s.upstream + " " + s.userAgent + " " +
+                std::to_string(s.upstreamOk.value_or(false)) + std::to_string(s.upstreamOk.has_value()) + " " +
+                std::to_string(s.closeCode) + " " + s.closeReason + " " + s.closedBy + " " + s.error + " " +
+                s.protocol + " " + s.handshake + "\n";
+        for (const auto& m : s.messages)
+            text += std::to_string(static_cast<int>(m.dir)) + " " + std::to_string(static_cast<int>(m.opcode)) + " " +
+                    std::to_string(m.tsNs) + " " + std::to_string(m.durNs) + " " + std::to_string(m.size) + " " +
+                    std::to_string(m.wireSize.value_or(0)) + " " + std::to_string(m.truncated) +
+                    std::to_string(m.elided) + std::to_string(m.redacted) + std::to_string(m.generated) + " " + m.http +
+                    " " + m.head + " " + storage::Base64Encode(m.data) + "\n";
+    }
+    return text;
+}
+
+std::vector<storage::ImportedSession> ParseInBlocks(std::string_view bytes, std::function<size_t()> nextBlock)
+{
+    storage::MemorySource source(bytes, std::move(nextBlock));
+    storage::CollectSink sink;
+    storage::ParseImport(source, "x", sink, {.blockBytes = 1 << 16});
+    return std::move(sink.sessions);
+}
+
+// A Chrome-style HAR entry (no `_dapscope`) with these `_webSocketMessages` items.
+std::string WebSocketHar(const std::vector<std::string>& items)
+{
+    std::string har = R"({"log":{"entries":[{"request":{"url":"ws://e:5565/task/service"},"_webSocketMessages":[)";
+    for (size_t i = 0; i < items.size(); ++i)
+        har += (i ? "," : "") + items[i];
+    return har + "]}]}}";
+}
+
+std::string Item(const std::string& type, int opcode, const std::string& data, double time = 1795753260.5)
+{
+    return R"({"type":")" + type + R"(","time":)" + std::to_string(time) + R"(,"opcode":)" + std::to_string(opcode) +
+           R"(,"data":")" + data + R"("})";
+}
+} // namespace
+
+TEST(Import, TheSameSessionsWhateverTheBlocksTheFileIsReadIn)
+{
+    test::TempDir dir;
+    const std::vector<std::string> files = {
+        ReadAll(kFixtures + "/har/chrome-websocket.har"),
+        ReadAll(kFixtures + "/python-sdk-session.jsonl"),
+        "\xEF\xBB\xBF" + ReadAll(kFixtures + "/typescript-sdk-session.jsonl"),
+        ExportedHar(dir, 2),
+    };
+    std::mt19937 rng(17);
+    for (size_t f = 0; f < files.size(); ++f)
+    {
+        const std::string whole = Describe(storage::ParseImport(files[f], "x"));
+        ASSERT_GT(whole.size(), 10000u);
+        EXPECT_TRUE(Describe(ParseInBlocks(files[f], [] { return size_t(1); })) == whole) << "file " << f;
+        EXPECT_TRUE(Describe(ParseInBlocks(files[f], [] { return size_t(7); })) == whole) << "file " << f;
+        EXPECT_TRUE(Describe(ParseInBlocks(files[f], [&] { return size_t(1 + rng() % 5000); })) == whole)
+            << "file " << f;
+    }
+}
+
+TEST(Import, AHarCutOffAt90PercentIsRefusedAndTheStoreIsUnchanged)
+{
+    test::TempDir dir;
+    const std::string har = ExportedHar(dir, 10);
+    const std::string db = dir.File("traces.db");
+    storage::ImportFile(db, kFixtures + "/typescript-sdk-session.jsonl");
+    storage::ImportFile(db, kFixtures + "/har/chrome-websocket.har");
+    const std::string before = StoreDigest(db);
+    auto refusal = [&](const std::string& file, uint64_t& read)
+    {
+        try
+        {
+            storage::ImportFile(db, file, {}, [&](uint64_t done, uint64_t) { read = std::max(read, done); },
+                                {.blockBytes = 4096});
+            return std::string("imported");
+        }
+        catch (const storage::ImportError& e)
+        {
+            return std::string(e.what());
+        }
+    };
+
+    // Cut short: the whole file is checked before anything is imported.
+    const std::string cut = dir.File("cut.har");
+    WriteAll(cut, std::string_view(har).substr(0, har.size() * 9 / 10));
+    uint64_t read = 0;
+    std::string error = refusal(cut, read);
+    EXPECT_TRUE(error.starts_with(cut + ":")) << error;
+    EXPECT_TRUE(error.ends_with(": truncated: the JSON ends in the middle of a value")) << error;
+    EXPECT_EQ(read, 0u);
+    EXPECT_EQ(StoreDigest(db), before);
+
+    // Valid JSON with a bad message in the last session: the nine sessions before it (1,233 messages) are read and
+    // written, and flushed to SQLite (every 1,000 messages) in the import's transaction, which is rolled back.
+    const std::string bad = dir.File("bad.har");
+    std::string changed = har;
+    changed.replace(changed.rfind("\"opcode\":1,"), 11, "\"opcode\":7,");
+    WriteAll(bad, changed);
+    read = 0;
+    error = refusal(bad, read);
+    EXPECT_TRUE(error.starts_with(bad + ": log.entries[9]._webSocketMessages[")) << error;
+    EXPECT_TRUE(error.ends_with("\"opcode\" 7 is not 1 (text), 2 (binary) or 0 (continuation)")) << error;
+    EXPECT_GT(read, changed.size() * 8 / 10) << "the sessions before it were read";
+    EXPECT_EQ(StoreDigest(db), before);
+    EXPECT_EQ(CountRows(db), (Counts{2, 169}));
+
+    // Into a store that was not there: it is not there after.
+    EXPECT_THROW(storage::ImportFile(dir.File("new.db"), bad), storage::ImportError);
+    EXPECT_FALSE(std::filesystem::exists(dir.File("new.db")));
+    EXPECT_FALSE(std::filesystem::exists(dir.File("new.db-wal")));
+}
+
+// Stand-in for a HAR over the old 256 MiB limit (too big for `make test`): the old importer held the whole file
+// (about five times its size in memory) and so refused big ones. A 64 MB HAR imports with a peak RSS below
+// 48 MiB: the file is never held whole, so its size no longer matters. (The test above with a sparse file shows
+// that no size check is left.) The peak is polled while the process runs: the old importer's peak comes early.
+TEST(Import, A64MBHarImportsInLessMemoryThanItsSize)
+{
+    test::TempDir dir;
+    const std::string har = dir.File("big.har");
+    const std::string payload(600, 'x');
+    size_t messages = 0;
+    {
+        std::ofstream out(har, std::ios::binary);
+        out << R"({"log":{"entries":[{"request":{"url":"ws://e:5565/task/service"},"_webSocketMessages":[)";
+        for (size_t bytes = 0; bytes < (64u << 20); ++messages)
+        {
+            std::string item = std::string(messages ? "," : "") + R"({"type":")" + (messages % 2 ? "receive" : "send") +
+                               R"(","time":)" + std::to_string(1795753260 + messages / 1000) +
+                               R"(,"opcode":1,"data":"{\"type\":\"event\",\"seq\":)" + std::to_string(messages) +
+                               R"(,\"body\":\")" + payload + R"(\"}"})" + "\n";
+            out << item;
+            bytes += item.size();
+        }
+        out << "]}]}}\n";
+    }
+    ASSERT_GT(std::filesystem::file_size(har), 64u << 20);
+
+    const std::string db = dir.File("traces.db");
+    test::TestProcess importer({test::BinPath("dapscope"), "import", har, "--db", db});
+    long peakKiB = 0;
+    std::optional<int> status;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+         !status && std::chrono::steady_clock::now() < deadline;)
+    {
+        peakKiB = std::max(peakKiB, importer.PeakRssKiB());
+        status = importer.Wait(std::chrono::milliseconds(0));
+        if (!status)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_EQ(status, 0) << importer.Output();
+    EXPECT_GT(peakKiB, 0);
+    EXPECT_LT(peakKiB, 48 * 1024) << "peak RSS of the import of a 64 MB file";
+    EXPECT_EQ(CountRows(db), (Counts{1, static_cast<int64_t>(messages)}));
+}
+
+TEST(Import, AMessageOverMaxMessageBytesIsRefusedWithItsPosition)
+{
+    test::TempDir dir;
+    const std::string db = dir.File("traces.db");
+    storage::ImportFile(db, kFixtures + "/typescript-sdk-session.jsonl");
+    const std::string before = StoreDigest(db);
+    const std::string chrome = kFixtures + "/har/chrome-websocket.har";
+    auto refusal = [&](const std::string& file, uint64_t limit)
+    {
+        try
+        {
+            storage::ImportFile(db, file, {}, {}, {.maxMessageBytes = limit});
+            return std::string("imported");
+        }
+        catch (const storage::ImportError& e)
+        {
+            return std::string(e.what());
+        }
+    };
+    // Message 5 of the Chrome HAR has 1,723 bytes; message 1 has 627.
+    EXPECT_EQ(refusal(chrome, 1500),
+              chrome + ": log.entries[1]._webSocketMessages[5]: the message is 1723 bytes, over the limit of 1500 "
+                       "(--max-message-bytes)");
+    // A string longer than any message under the limit can need (even in base64) is refused as it is read, where
+    // it ends: message 1's data ends at line 235, column 759.
+    EXPECT_EQ(refusal(chrome, 400), chrome + ":235:759: a JSON string of more than 536 bytes, more than a message "
+                                             "under the limit of 400 may need (--max-message-bytes)");
+    const std::string python = kFixtures + "/python-sdk-session.jsonl";
+    EXPECT_EQ(refusal(python, 1700),
+              python + ":6: the message is 1723 bytes, over the limit of 1700 (--max-message-bytes)");
+    EXPECT_EQ(StoreDigest(db), before);
+    EXPECT_EQ(refusal(chrome, 1723), "imported");
+
+    // The command's option.
+    test::TestProcess shell(
+        {"/bin/sh", "-c",
+         test::BinPath("dapscope") + " import " + chrome + " --max-message-bytes 1KiB --db " + db + " 2>&1"});
+    ASSERT_EQ(shell.Wait(std::chrono::seconds(30)), 2);
+    while (shell.ReadLine(std::chrono::milliseconds(100)))
+    {
+    }
+    EXPECT_NE(shell.Output().find("dapscope: " + chrome + ":"), std::string::npos) << shell.Output();
+    EXPECT_NE(shell.Output().find("limit of 1024 "), std::string::npos) << shell.Output();
+}
+
+TEST(Import, HttpExchangesOfASessionComeInTimeOrderAndEntriesOfAnotherSessionStartOne)
+{
+    // Two exchanges of session 7 that overlap (pipelined): the second request came before the first response.
+    auto exchange = [](int64_t id, int64_t requestNs, int64_t responseNs)
+    {
+        auto fields = [](const char* kind, int64_t ns, const char* head) {
+            return R"({"kind":")" + std::string(kind) + R"(","headers":")" + head + R"(","ts_ns":)" +
+                   std::to_string(ns) + "}";
+        };
+        return R"({"_resourceType":"fetch","request":{"url":"http://e:5565/x","postData":{"text":"q)" +
+               std::to_string(requestNs) + R"("}},"response":{"status":200,"content":{"text":"r)" +
+               std::to_string(responseNs) + R"("}},"_dapscope":{"id":)" + std::to_string(id) +
+               R"(,"protocol":"http","request":)" + fields("http_request", requestNs, "GET /x HTTP/1.1\\r\\n\\r\\n") +
+               R"(,"response":)" + fields("http_response", responseNs, "HTTP/1.1 200 OK\\r\\n\\r\\n") + "}}";
+    };
+    const std::string har = R"({"log":{"entries":[)" + exchange(7, 100, 400) + "," + exchange(7, 200, 300) + "," +
+                            exchange(8, 500, 600) + "," + exchange(7, 700, 800) + "]}}";
+    auto sessions = storage::ParseImport(har, "http.har");
+    ASSERT_EQ(sessions.size(), 3u);
+    std::vector<std::string> order;
+    for (const auto& m : sessions[0].messages)
+        order.push_back(m.data);
+    EXPECT_EQ(order, (std::vector<std::string>{"q100", "q200", "r300", "r400"}));
+    EXPECT_EQ(sessions[0].protocol, "http");
+    EXPECT_EQ(sessions[1].messages.size(), 2u);
+    EXPECT_EQ(sessions[2].messages.at(0).data, "q700"); // session 7 again, after session 8: a session of its own
+}
+
+TEST(Import, MessagesWaitingForAContinuationAreBounded)
+{
+    // One request, then 5,000 events: the request cannot wait for a continuation for ever, the events behind it.
+    std::vector<std::string> items = {Item("send", 1, "{}")};
+    for (int i = 0; i < 5000; ++i)
+        items.push_back(Item("receive", 1, "e" + std::to_string(i)));
+    auto sessions = storage::ParseImport(WebSocketHar(items), "long.har");
+    ASSERT_EQ(sessions.size(), 1u);
+    ASSERT_EQ(sessions[0].messages.size(), 5001u);
+    EXPECT_EQ(sessions[0].messages[0].data, "{}");
+    EXPECT_EQ(sessions[0].messages[5000].data, "e4999");
+
+    // So a continuation that far away is refused, naming it; one within the window joins its message.
+    items.push_back(Item("send", 0, "more"));
+    EXPECT_THROW(
+        {
+            try
+            {
+                storage::ParseImport(WebSocketHar(items), "long.har");
+            }
+            catch (const storage::FormatError& e)
+            {
+                EXPECT_EQ(std::string(e.what()),
+                          "long.har: log.entries[0]._webSocketMessages[5001]: a continuation (opcode 0) more than 4096 "
+                          "messages or 16 MiB after the message it continues");
+                throw;
+            }
+        },
+        storage::FormatError);
+    items.erase(items.begin() + 4000, items.end() - 1);
+    sessions = storage::ParseImport(WebSocketHar(items), "long.har");
+    ASSERT_EQ(sessions.at(0).messages.size(), 4000u);
+    EXPECT_EQ(sessions[0].messages[0].data, "{}more");
+}
+
+TEST(Import, ASecondLogEntriesArrayIsRefused)
+{
+    // JSON would keep the last one; the first is streamed as it is read, so the file is refused instead.
+    const std::string har = WebSocketHar({Item("send", 1, "{}")});
+    const std::string twice = har.substr(0, har.size() - 2) + R"(,"entries":[]}})";
+    try
+    {
+        storage::ParseImport(twice, "twice.har");
+        ADD_FAILURE() << "imported";
+    }
+    catch (const storage::FormatError& e)
+    {
+        // At the end of its name.
+        EXPECT_EQ(std::string(e.what()), "twice.har:1:" + std::to_string(twice.rfind("\"entries\"") + 9) +
+                                             ": a second \"entries\" member (the first was imported)");
+    }
+}
+
+TEST(Import, AFileFromAPipeIsImported)
+{
+    test::TempDir dir;
+    const std::string fifo = dir.File("chrome.har");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::thread writer([&] { WriteAll(fifo, ReadAll(kFixtures + "/har/chrome-websocket.har")); });
+    storage::ImportResult result = storage::ImportFile(dir.File("traces.db"), fifo);
+    writer.join();
+    EXPECT_EQ(result.sessions.size(), 1u);
+    EXPECT_EQ(result.messages, 32u);
 }

@@ -1,9 +1,6 @@
 #include "Recording.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <unordered_map>
-#include <unordered_set>
 
 namespace dapscope::replay
 {
@@ -26,33 +23,17 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
             return std::nullopt;
         }
         recording.session = *session;
-        // Bytes are read in bulk, one statement per page (MessageData prepares two per message); only messages
-        // with a tail in message_chunks (over 1 MiB, docs/trace-store.md) go through MessageData.
-        std::unordered_set<int64_t> chunked;
-        SQLite::Statement chunks(reader.Db(), "SELECT DISTINCT message_id FROM message_chunks WHERE message_id IN "
-                                              "(SELECT id FROM messages WHERE session_id = ?)");
-        chunks.bind(1, id);
-        while (chunks.executeStep())
-            chunked.insert(chunks.getColumn(0).getInt64());
-        SQLite::Statement data(reader.Db(),
-                               "SELECT id, data FROM messages WHERE session_id = ? AND id > ? AND id <= ? ORDER BY id");
+        // Summaries and bytes are read in bulk, a page at a time (MessageData prepares two statements per message).
         std::unordered_map<int64_t, size_t> indexById;
         std::vector<std::pair<size_t, int64_t>> pairs; // (index, paired message id)
         for (int64_t after = 0;;)
         {
-            auto page = reader.Messages(id, {}, after, 5000);
+            auto page = reader.MessagesWithData(id, after, 5000);
             if (page.empty())
                 break;
-            data.reset();
-            data.bind(1, id);
-            data.bind(2, after);
-            data.bind(3, page.back().id);
-            after = page.back().id;
-            bool row = data.executeStep();
-            for (auto& summary : page)
+            after = page.back().summary.id;
+            for (auto& [summary, bytes] : page)
             {
-                while (row && data.getColumn(0).getInt64() < summary.id)
-                    row = data.executeStep();
                 if (summary.opcode == inspector::Opcode::Ping || summary.opcode == inspector::Opcode::Pong ||
                     summary.kind == inspector::Kind::HttpRequest || summary.kind == inspector::Kind::HttpResponse)
                     continue; // HTTP exchanges before an upgrade are not part of the DAP conversation
@@ -62,11 +43,7 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
                 message.opcode = summary.opcode;
                 message.kind = summary.kind;
                 message.tsNs = summary.tsNs;
-                if (chunked.count(summary.id))
-                    message.bytes = reader.MessageData(summary.id);
-                else if (row && data.getColumn(0).getInt64() == summary.id)
-                    message.bytes.assign(static_cast<const char*>(data.getColumn(1).getBlob()),
-                                         static_cast<size_t>(data.getColumn(1).getBytes()));
+                message.bytes = std::move(bytes);
                 message.complete = (summary.flags & 3) == 0; // not truncated or elided (redaction changes sizes)
                 message.seq = summary.seq;
                 message.command = std::move(summary.command);

@@ -31,6 +31,31 @@ std::optional<int64_t> OptionalInt(const SQLite::Column& column)
     return column.isNull() ? std::nullopt : std::optional<int64_t>(column.getInt64());
 }
 
+std::optional<bool> OptionalBool(const SQLite::Column& column)
+{
+    return column.isNull() ? std::nullopt : std::optional<bool>(column.getInt() != 0);
+}
+
+// A column into a reused string (keeps its capacity).
+void AssignText(std::string& out, const SQLite::Column& column)
+{
+    if (column.isNull())
+        out.clear();
+    else
+        out.assign(static_cast<const char*>(column.getBlob()), static_cast<size_t>(column.getBytes()));
+}
+
+// " AND <column> IN (1,2,3)", or "" for every session.
+std::string SessionScope(const char* column, const std::vector<int64_t>& sessions)
+{
+    if (sessions.empty())
+        return "";
+    std::string scope = std::string(" AND ") + column + " IN (";
+    for (size_t i = 0; i < sessions.size(); ++i)
+        scope += (i ? "," : "") + std::to_string(sessions[i]);
+    return scope + ")";
+}
+
 MessageSummary ReadMessage(SQLite::Statement& q)
 {
     MessageSummary m;
@@ -150,7 +175,7 @@ std::string FilterConditions(const MessageFilter& filter)
     if (!filter.task.empty())
         sql += " AND task = :task";
     if (filter.failedOnly)
-        sql += " AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6) OR status >= 400)";
+        sql += " AND " + ProblemCondition();
     if (filter.minLatencyNs)
         sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
     if (!filter.text.empty())
@@ -272,14 +297,7 @@ std::string TraceReader::MessageData(int64_t id)
 
 TraceStats TraceReader::Stats(const std::vector<int64_t>& sessions)
 {
-    std::string scope; // every query below names the messages table `q`
-    if (!sessions.empty())
-    {
-        scope = " AND q.session_id IN (";
-        for (size_t i = 0; i < sessions.size(); ++i)
-            scope += (i ? "," : "") + std::to_string(sessions[i]);
-        scope += ")";
-    }
+    const std::string scope = SessionScope("q.session_id", sessions); // every query below names messages `q`
     TraceStats stats;
     std::map<std::string, std::vector<int64_t>> latencies;
     std::map<std::string, CommandStats> commands;
@@ -337,6 +355,183 @@ int64_t TraceReader::StoreBytes()
         return ec ? 0 : static_cast<int64_t>(bytes);
     };
     return size(m_path) + size(m_path + "-wal");
+}
+
+int64_t TraceReader::DataVersion()
+{
+    return m_db.execAndGet("PRAGMA data_version").getInt64();
+}
+
+std::vector<StoredMessage> TraceReader::MessagesWithData(int64_t session, int64_t afterId, int64_t limit)
+{
+    std::vector<StoredMessage> out;
+    SQLite::Statement q(m_db, std::string("SELECT ") + kMessageColumns +
+                                  ", data FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?");
+    q.bind(1, session);
+    q.bind(2, afterId);
+    q.bind(3, limit);
+    while (q.executeStep())
+    {
+        StoredMessage& m = out.emplace_back();
+        m.summary = ReadMessage(q);
+        AssignText(m.data, q.getColumn(29));
+    }
+    if (out.empty())
+        return out;
+    // Messages over 1 MiB keep their tail in message_chunks (docs/trace-store.md): one range lookup per page.
+    SQLite::Statement chunked(m_db, "SELECT DISTINCT message_id FROM message_chunks WHERE message_id > ? AND "
+                                    "message_id <= ? ORDER BY message_id");
+    chunked.bind(1, afterId);
+    chunked.bind(2, out.back().summary.id);
+    std::vector<int64_t> ids;
+    while (chunked.executeStep())
+        ids.push_back(chunked.getColumn(0).getInt64());
+    if (ids.empty())
+        return out;
+    SQLite::Statement chunks(m_db, "SELECT data FROM message_chunks WHERE message_id = ? ORDER BY idx");
+    for (StoredMessage& m : out)
+    {
+        if (!std::binary_search(ids.begin(), ids.end(), m.summary.id))
+            continue;
+        chunks.reset();
+        chunks.bind(1, m.summary.id);
+        while (chunks.executeStep())
+            m.data.append(static_cast<const char*>(chunks.getColumn(0).getBlob()), chunks.getColumn(0).getBytes());
+    }
+    return out;
+}
+
+std::optional<IdRange> TraceReader::MessageIdRange(int64_t session, int64_t afterId)
+{
+    // Two index lookups (min() / max() with a WHERE would walk the whole range).
+    SQLite::Statement first(m_db, "SELECT id FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT 1");
+    first.bind(1, session);
+    first.bind(2, afterId);
+    SQLite::Statement last(m_db, "SELECT id FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT 1");
+    last.bind(1, session);
+    if (!first.executeStep() || !last.executeStep())
+        return std::nullopt;
+    return IdRange{first.getColumn(0).getInt64() - 1, last.getColumn(0).getInt64()};
+}
+
+std::vector<int64_t> TraceReader::MessageIds(int64_t session, const MessageFilter& filter, IdRange range)
+{
+    SQLite::Statement q(m_db, "SELECT id FROM messages WHERE session_id = :session AND id > :lo AND id <= :hi" +
+                                  FilterConditions(filter) + " ORDER BY id");
+    q.bind(":session", session);
+    q.bind(":lo", range.after);
+    q.bind(":hi", range.last);
+    BindFilter(q, filter);
+    std::vector<int64_t> ids;
+    while (q.executeStep())
+        ids.push_back(q.getColumn(0).getInt64());
+    return ids;
+}
+
+std::vector<std::string> TraceReader::DistinctNames(int64_t session, NameColumn column, int64_t limit)
+{
+    const char* name = column == NameColumn::Command ? "command" : column == NameColumn::Event ? "event" : "task";
+    SQLite::Statement q(m_db, std::string("SELECT DISTINCT ") + name + " FROM messages WHERE session_id = ? AND " +
+                                  name + " IS NOT NULL AND " + name + " != '' LIMIT ?");
+    q.bind(1, session);
+    q.bind(2, limit);
+    std::vector<std::string> values;
+    while (q.executeStep())
+        values.push_back(q.getColumn(0).getString());
+    std::sort(values.begin(), values.end());
+    return values;
+}
+
+void TraceReader::ForEachTimelineMessage(int64_t session, int64_t afterId,
+                                         const std::function<bool(const TimelineMessage&)>& visit)
+{
+    SQLite::Statement q(m_db, "SELECT id, ts_ns, kind, state, pair_id, success, status, opcode, command, subcommand, "
+                              "event, method, path FROM messages WHERE session_id = ? AND id > ? ORDER BY id");
+    q.bind(1, session);
+    q.bind(2, afterId);
+    TimelineMessage m;
+    while (q.executeStep())
+    {
+        m.id = q.getColumn(0).getInt64();
+        m.tsNs = q.getColumn(1).getInt64();
+        m.kind = static_cast<inspector::Kind>(q.getColumn(2).getInt());
+        m.state = static_cast<inspector::ExchangeState>(q.getColumn(3).getInt());
+        m.pairId = q.getColumn(4).isNull() ? 0 : q.getColumn(4).getInt64();
+        m.success = OptionalBool(q.getColumn(5));
+        m.status = q.getColumn(6).isNull() ? std::nullopt : std::optional<int>(q.getColumn(6).getInt());
+        m.opcode = static_cast<inspector::Opcode>(q.getColumn(7).getInt());
+        AssignText(m.command, q.getColumn(8));
+        AssignText(m.subcommand, q.getColumn(9));
+        AssignText(m.event, q.getColumn(10));
+        AssignText(m.method, q.getColumn(11));
+        AssignText(m.path, q.getColumn(12));
+        if (!visit(m))
+            return;
+    }
+}
+
+std::vector<TaskSummary> TraceReader::Tasks(int64_t session, int64_t limit)
+{
+    SQLite::Statement q(m_db, "SELECT task, count(*), min(ts_ns), max(ts_ns), sum(kind = 0), sum(kind = 2), "
+                              "sum(kind = 1 AND success = 0) FROM messages WHERE session_id = ? AND task IS NOT NULL "
+                              "AND task != '' GROUP BY task ORDER BY min(id) LIMIT ?");
+    q.bind(1, session);
+    q.bind(2, limit);
+    std::vector<TaskSummary> tasks;
+    while (q.executeStep())
+    {
+        TaskSummary& t = tasks.emplace_back();
+        t.task = q.getColumn(0).getString();
+        t.messages = q.getColumn(1).getInt64();
+        t.first = q.getColumn(2).getInt64();
+        t.last = q.getColumn(3).getInt64();
+        t.requests = q.getColumn(4).getInt64();
+        t.events = q.getColumn(5).getInt64();
+        t.failures = q.getColumn(6).getInt64();
+    }
+    return tasks;
+}
+
+void TraceReader::ForEachTaskMessage(int64_t session, const std::string& task,
+                                     const std::function<bool(const TaskMessage&, std::string_view flow)>& visit)
+{
+    SQLite::Statement q(m_db, "SELECT id, ts_ns, kind, command, subcommand, event, pipe_id, state, latency_ns, "
+                              "success, coalesce(pair_id, 0), opcode, CASE WHEN event = 'apaevt_flow' THEN data END "
+                              "FROM messages WHERE session_id = ? AND task = ? ORDER BY id");
+    q.bind(1, session);
+    q.bind(2, task);
+    TaskMessage m;
+    std::string flow;
+    while (q.executeStep())
+    {
+        m.id = q.getColumn(0).getInt64();
+        m.tsNs = q.getColumn(1).getInt64();
+        m.kind = static_cast<inspector::Kind>(q.getColumn(2).getInt());
+        AssignText(m.command, q.getColumn(3));
+        AssignText(m.subcommand, q.getColumn(4));
+        AssignText(m.event, q.getColumn(5));
+        m.pipe = OptionalInt(q.getColumn(6));
+        m.state = static_cast<inspector::ExchangeState>(q.getColumn(7).getInt());
+        m.latencyNs = OptionalInt(q.getColumn(8));
+        m.success = OptionalBool(q.getColumn(9));
+        m.pairId = q.getColumn(10).getInt64();
+        m.opcode = static_cast<inspector::Opcode>(q.getColumn(11).getInt());
+        AssignText(flow, q.getColumn(12));
+        if (!visit(m, flow))
+            return;
+    }
+}
+
+std::vector<int64_t> TraceReader::RequestLatencies(const std::vector<int64_t>& sessions, const std::string& command)
+{
+    SQLite::Statement q(m_db, "SELECT latency_ns FROM messages WHERE kind = 0 AND command = ? AND latency_ns IS NOT "
+                              "NULL" +
+                                  SessionScope("session_id", sessions));
+    q.bind(1, command);
+    std::vector<int64_t> latencies;
+    while (q.executeStep())
+        latencies.push_back(q.getColumn(0).getInt64());
+    return latencies;
 }
 
 } // namespace dapscope::storage

@@ -1,15 +1,20 @@
 #pragma once
-// The read API of the trace store, used by the CLI, the GUI and export. Each reader owns a read-only
-// connection and sees new messages as the recorder commits them (WAL). Filters run in SQL.
+// The read API of the trace store, used by the CLI, the GUI, replay and export: the only code that queries the
+// schema. Each reader owns a read-only connection and sees new messages as the recorder commits them (WAL).
+// Filters run in SQL.
 
+#include "Problems.hpp"
 #include "inspector/Types.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dapscope::storage
@@ -83,7 +88,7 @@ struct MessageFilter
     std::string command;                 // exact
     std::string event;                   // exact
     std::string task;                    // exact
-    bool failedOnly = false;             // success = 0, malformed, unanswered, orphan, HTTP status >= 400
+    bool failedOnly = false;             // IsProblem (Problems.hpp): failed, malformed, unanswered, orphan...
     std::optional<int64_t> minLatencyNs; // latency at least this
     std::string text;                    // substring of the stored bytes (and of an HTTP message's path and head)
 
@@ -95,7 +100,7 @@ struct MessageFilter
 };
 
 // The one definition of what a filter means in SQL on `messages`: " AND ..." conditions (strings are named
-// parameters, never pasted in) and their binding. Used by TraceReader::Messages and the GUI's message index.
+// parameters, never pasted in) and their binding. Used by TraceReader::Messages and TraceReader::MessageIds.
 std::string FilterConditions(const MessageFilter& filter);
 void BindFilter(SQLite::Statement& statement, const MessageFilter& filter);
 
@@ -123,10 +128,92 @@ struct TraceStats
     int64_t malformed = 0;
 };
 
+// A message with its stored bytes (those of its chunks included).
+struct StoredMessage
+{
+    MessageSummary summary;
+    std::string data;
+};
+
+// The ids a scan of a session's messages covers: after < id <= last.
+struct IdRange
+{
+    int64_t after = 0;
+    int64_t last = 0;
+};
+
+// What a session's timeline needs of one message.
+struct TimelineMessage
+{
+    int64_t id = 0;
+    int64_t tsNs = 0;
+    inspector::Kind kind = inspector::Kind::Malformed;
+    inspector::ExchangeState state = inspector::ExchangeState::None;
+    int64_t pairId = 0; // 0 = none
+    std::optional<bool> success;
+    std::optional<int> status; // HTTP responses
+    inspector::Opcode opcode = inspector::Opcode::Text;
+    std::string command;
+    std::string subcommand;
+    std::string event;
+    std::string method; // HTTP requests
+    std::string path;
+};
+
+// One task of a session: the messages the inspector linked to it.
+struct TaskSummary
+{
+    std::string task;     // display id ("5d41402a.webhook_1")
+    int64_t first = 0;    // first message (ns)
+    int64_t last = 0;     // last message (ns)
+    int64_t messages = 0; // messages linked to it
+    int64_t requests = 0; // of which requests
+    int64_t events = 0;   // of which events
+    int64_t failures = 0; // failed responses
+};
+
+// One message of a task.
+struct TaskMessage
+{
+    int64_t id = 0;
+    int64_t tsNs = 0;
+    inspector::Kind kind = inspector::Kind::Event;
+    inspector::Opcode opcode = inspector::Opcode::Text;
+    std::string command;
+    std::string subcommand;
+    std::string event;
+    std::optional<int64_t> pipe;
+    inspector::ExchangeState state = inspector::ExchangeState::None;
+    std::optional<int64_t> latencyNs;
+    std::optional<bool> success;
+    int64_t pairId = 0; // the paired request / response (0 = none)
+};
+
+// Columns whose distinct values a session can be asked for (filter suggestions).
+enum class NameColumn
+{
+    Command,
+    Event,
+    Task,
+};
+
+struct ExportSpec;
+
 class TraceReader
 {
   public:
     explicit TraceReader(const std::string& storePath); // throws StoreError
+
+    // While it lives, everything read through the reader sees one state of the store (a read transaction, so SQLite
+    // also takes its locks once instead of for every statement).
+    class Snapshot
+    {
+      public:
+        explicit Snapshot(TraceReader& reader) : m_transaction(reader.m_db) {}
+
+      private:
+        SQLite::Transaction m_transaction; // never committed: rolling back a read transaction ends it
+    };
 
     std::vector<SessionSummary> Sessions();
     std::optional<SessionSummary> Session(int64_t id);
@@ -142,10 +229,39 @@ class TraceReader
     TraceStats Stats(const std::vector<int64_t>& sessions);
     // Size of the store in bytes (database + WAL).
     int64_t StoreBytes();
+    // SQLite's data_version: it changes when another connection commits (no I/O beyond the WAL index).
+    int64_t DataVersion();
 
-    SQLite::Database& Db() { return m_db; }
+    // Messages of a session with id > afterId, in id order, at most `limit`, each with its stored bytes.
+    std::vector<StoredMessage> MessagesWithData(int64_t session, int64_t afterId, int64_t limit);
+    // The ids of a session's messages after `afterId`: from just before the first one to the last one (two
+    // index lookups); nullopt when none follows.
+    std::optional<IdRange> MessageIdRange(int64_t session, int64_t afterId);
+    // Ids of the messages of a session in `range` that pass the filter, in id order (a plain scan of the range:
+    // the GUI's message index fills itself window by window with it).
+    std::vector<int64_t> MessageIds(int64_t session, const MessageFilter& filter, IdRange range);
+    // Distinct non-empty values of a column among a session's messages (at most `limit`, sorted).
+    std::vector<std::string> DistinctNames(int64_t session, NameColumn column, int64_t limit = 500);
+
+    // Calls `visit` for each message of a session with id > afterId, in id order, until it returns false. The
+    // message handed over is reused from one call to the next.
+    void ForEachTimelineMessage(int64_t session, int64_t afterId,
+                                const std::function<bool(const TimelineMessage&)>& visit);
+    // The tasks of a session, in order of their first message (at most `limit`).
+    std::vector<TaskSummary> Tasks(int64_t session, int64_t limit = 5000);
+    // Calls `visit` for each message of a session's task, in id order, until it returns false; `flow` holds the
+    // stored bytes of apaevt_flow events and is empty for every other message. Both are reused between calls.
+    void ForEachTaskMessage(int64_t session, const std::string& task,
+                            const std::function<bool(const TaskMessage&, std::string_view flow)>& visit);
+    // Latencies (ns) of the answered requests of `command` in the given sessions (all when empty), in no set order.
+    std::vector<int64_t> RequestLatencies(const std::vector<int64_t>& sessions, const std::string& command);
 
   private:
+    // Export.cpp still takes its read transaction on the connection itself (to become a Snapshot).
+    friend void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, const ExportSpec& spec,
+                               const std::string& path);
+    SQLite::Database& Db() { return m_db; }
+
     std::string m_path;
     SQLite::Database m_db; // read-only
 };

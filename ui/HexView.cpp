@@ -37,7 +37,6 @@ std::string HexLine(std::string_view bytes, size_t offset)
 
 void HexView::Draw(std::string_view bytes, float height)
 {
-    m_drawnLines = 0;
     ImGui::PushFont(CurrentFonts().mono);
     if (ImGui::BeginChild("hex", ImVec2(0, height), false, ImGuiWindowFlags_HorizontalScrollbar))
     {
@@ -46,10 +45,7 @@ void HexView::Draw(std::string_view bytes, float height)
         clipper.Begin(lines);
         while (clipper.Step())
             for (int line = clipper.DisplayStart; line < clipper.DisplayEnd; ++line)
-            {
                 ImGui::TextUnformatted(HexLine(bytes, static_cast<size_t>(line) * 16).c_str());
-                ++m_drawnLines;
-            }
     }
     ImGui::EndChild();
     ImGui::PopFont();

@@ -16,10 +16,6 @@ class HexView
   public:
     // Draw `bytes` in a child region of `height` (0 = all the remaining space).
     void Draw(std::string_view bytes, float height = 0);
-    int DrawnLines() const { return m_drawnLines; }
-
-  private:
-    int m_drawnLines = 0; // lines submitted by the last Draw
 };
 
 } // namespace dapscope::ui

@@ -4,6 +4,7 @@
 // rest while the user already scrolls), and continues from where it stopped when the store grows (Poke).
 // The table draws over it with ImGuiListClipper and fetches only the visible rows.
 
+#include "Loader.hpp"
 #include "TaskRunner.hpp"
 #include "storage/TraceReader.hpp"
 
@@ -44,19 +45,18 @@ class MessageIndex
   private:
     void StartScan();
 
-    TaskRunner& m_tasks;
     std::string m_path;                // the store
     int64_t m_session = 0;             // session indexed (0 = none)
     storage::MessageFilter m_filter;   // filter applied
     std::vector<int64_t> m_ids;        // matching ids, ascending
     int64_t m_scannedTo = 0;           // every id <= this was examined
-    uint64_t m_generation = 0;         // bumped by Reset; stale job results are dropped
+    uint64_t m_generation = 0;         // bumped by Reset
     bool m_scanning = false;           // a scan job runs
     bool m_pokedWhileScanning = false; // new data arrived during the scan: scan again after it
     float m_progress = 0;              // of the running scan
     std::string m_error;               // last scan failure
     std::shared_ptr<TaskState> m_job;  // the running scan
-    Lifetime m_lifetime;               // guards DoLater callbacks (last member)
+    Loader m_loader;                   // runs the scans; drops the results of those started before a Reset (last)
 };
 
 } // namespace dapscope::ui

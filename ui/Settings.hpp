@@ -19,7 +19,6 @@ class Settings
     // An empty folder keeps everything in memory (screenshots, tests).
     explicit Settings(std::string folder);
 
-    const std::string& Folder() const { return m_folder; }
     std::string ImGuiIniPath() const; // "" when not persisted
 
     float GetFloat(const std::string& key, float fallback) const;

@@ -129,14 +129,12 @@ ImU32 MessageColor(const storage::MessageSummary& m)
 {
     using inspector::ExchangeState;
     using inspector::Kind;
-    if (m.kind == Kind::Malformed || m.state == ExchangeState::Orphan || m.state == ExchangeState::CommandMismatch)
-        return colors::kMalformed;
-    if (m.success && !*m.success)
-        return colors::kFailed;
-    if (m.kind == Kind::HttpResponse && m.status && *m.status >= 400)
-        return colors::kFailed;
-    if (m.state == ExchangeState::Unanswered || m.state == ExchangeState::DuplicateSeq)
-        return colors::kFailed;
+    if (storage::IsProblem(m))
+    {
+        const bool undecodable =
+            m.kind == Kind::Malformed || m.state == ExchangeState::Orphan || m.state == ExchangeState::CommandMismatch;
+        return undecodable ? colors::kMalformed : colors::kFailed;
+    }
     if (m.state == ExchangeState::Pending)
         return colors::kPending;
     switch (m.kind)
@@ -165,7 +163,7 @@ std::string MessageStatus(const storage::MessageSummary& m)
         return *m.success ? "ok" : "FAILED" + (m.error.empty() ? std::string() : ": " + m.error);
     if (m.kind == Kind::HttpResponse && m.state != ExchangeState::Orphan)
     {
-        if (m.status && *m.status >= 400)
+        if (storage::IsFailedResponse(std::nullopt, m.status))
             return "FAILED";
         if (m.state != ExchangeState::Answered)
             return "interim";
@@ -320,19 +318,6 @@ bool LinkText(const char* label)
         ImGui::GetWindowDrawList()->AddLine(ImVec2(min.x, max.y), max, colors::kAccent);
     }
     return hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left);
-}
-
-void HelpMarker(const char* text)
-{
-    ImGui::TextDisabled("(?)");
-    if (ImGui::IsItemHovered())
-    {
-        ImGui::BeginTooltip();
-        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
-        ImGui::TextUnformatted(text);
-        ImGui::PopTextWrapPos();
-        ImGui::EndTooltip();
-    }
 }
 
 } // namespace dapscope::ui

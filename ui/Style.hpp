@@ -46,7 +46,8 @@ void ApplyStyle();
 bool IsHttp(inspector::Kind kind);
 // The kind as the table shows it: "request", "event", ..., "HTTP req", "HTTP resp".
 const char* KindName(inspector::Kind kind);
-// Colour of a message row from its kind and exchange state (HTTP responses: red from status 400 on).
+// Colour of a message row from its kind and exchange state: a problem (storage::IsProblem) is red, or purple when
+// the message could not be placed (malformed, orphan, command mismatch); HTTP responses are red from status 400 on.
 ImU32 MessageColor(const storage::MessageSummary& m);
 // "ok", "FAILED", "pending", "unanswered", "orphan", "malformed: ...", "interim" (HTTP 1xx), ...
 std::string MessageStatus(const storage::MessageSummary& m);
@@ -75,7 +76,5 @@ std::string FormatBytes(int64_t bytes);
 void ColoredText(ImU32 color, const char* text);
 // A clickable link-coloured text; true when clicked.
 bool LinkText(const char* label);
-// A "(?)" marker with a tooltip.
-void HelpMarker(const char* text);
 
 } // namespace dapscope::ui

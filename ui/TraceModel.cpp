@@ -1,7 +1,5 @@
 #include "TraceModel.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 
 namespace dapscope::ui
@@ -22,7 +20,7 @@ bool SameSession(const storage::SessionSummary& a, const storage::SessionSummary
 TraceModel::TraceModel(const std::string& storePath)
     : m_path(storePath), m_reader(std::make_unique<storage::TraceReader>(storePath))
 {
-    m_dataVersion = m_reader->Db().execAndGet("PRAGMA data_version").getInt64();
+    m_dataVersion = m_reader->DataVersion();
     m_lastPoll = std::chrono::steady_clock::now();
     ReloadSessions();
 }
@@ -32,7 +30,7 @@ bool TraceModel::PollChanges(std::chrono::steady_clock::time_point now, std::chr
     if (now - m_lastPoll < interval)
         return false;
     m_lastPoll = now;
-    int64_t version = m_reader->Db().execAndGet("PRAGMA data_version").getInt64();
+    int64_t version = m_reader->DataVersion();
     if (version == m_dataVersion)
         return false;
     m_dataVersion = version;

@@ -2,7 +2,7 @@
 // The UI thread's view of one trace store (Tracy's Worker data, read side only): the session list, the rows of
 // the messages the table shows, and payloads on demand, all through one read-only connection. Only cheap
 // queries run here (primary-key lookups, the sessions table, PRAGMA data_version); scans of a session run in
-// background jobs with their own connections (MessageIndex, timeline, tasks, stats).
+// background jobs with their own connections (MessageIndex, TimelineModel, TasksModel, StatsModel).
 
 #include "storage/TraceReader.hpp"
 

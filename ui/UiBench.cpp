@@ -6,20 +6,19 @@
 //
 //   xvfb-run -a -s "-screen 0 1920x1080x24" build/bin/dapscope-ui-bench [--messages 1000000] [--store FILE]
 
+#include "bench/SyntheticStore.hpp"
 #include "platform/GlfwPlatform.hpp"
 #include "platform/HeadlessPlatform.hpp"
-#include "storage/Store.hpp"
 #include "ui/App.hpp"
-#include "ui/SyntheticStore.hpp"
 #include "ui/views/MessageTableView.hpp"
 #include "ui/views/TimelineView.hpp"
 
 #include <CLI/CLI.hpp>
-#include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -130,21 +129,21 @@ int Run(const Args& args)
             store = folder + "/bench.db";
         }
         std::printf("bench: capturing a demo session into %s\n", store.c_str());
-        if (std::string error = ui::MakeDemoStore(store, 1); !error.empty())
+        if (std::string error = bench::MakeDemoStore(store, 1); !error.empty())
         {
             std::fprintf(stderr, "bench: %s\n", error.c_str());
             return 1;
         }
         const auto start = Clock::now();
-        ui::GrowSession(store, 1, args.messages,
-                        [](int64_t done, int64_t total)
-                        {
-                            if (done % 100000 < 98000)
-                                return;
-                            std::printf("\rbench: growing session 1: %lld / %lld", static_cast<long long>(done),
-                                        static_cast<long long>(total));
-                            std::fflush(stdout);
-                        });
+        bench::GrowSession(store, 1, args.messages,
+                           [](int64_t done, int64_t total)
+                           {
+                               if (done % 100000 < 98000)
+                                   return;
+                               std::printf("\rbench: growing session 1: %lld / %lld", static_cast<long long>(done),
+                                           static_cast<long long>(total));
+                               std::fflush(stdout);
+                           });
         std::printf("\nbench: session 1 grown in %.1f s, store %.0f MiB\n",
                     std::chrono::duration<double>(Clock::now() - start).count(),
                     static_cast<double>(std::filesystem::file_size(store)) / (1 << 20));
@@ -240,36 +239,22 @@ int Run(const Args& args)
     jumpsBuild.Print("  of which building the frame");
 
     // --- Live: a writer appends ~appendRate messages/s to the session (made live), the table follows the tail.
-    {
-        SQLite::Database writer = storage::OpenForWriting(store);
-        writer.exec("UPDATE sessions SET ended_ns = NULL WHERE id = 1");
-    }
+    auto copier = std::make_unique<bench::SessionCopier>(store, 1, 1, 98); // one demo session's worth per copy
+    copier->SetEnded(false);
     std::atomic<bool> stop{false};
     std::atomic<int64_t> appended{0};
     std::thread writerThread(
         [&]
         {
-            SQLite::Database db = storage::OpenForWriting(store);
-            ui::CopyTemplate source = ui::TemplateOf(db, 1);
-            source.lastId = source.firstId + 97; // one demo session's worth per copy
-            source.count = db.execAndGet("SELECT count(*) FROM messages WHERE session_id = 1 AND id BETWEEN " +
-                                         std::to_string(source.firstId) + " AND " + std::to_string(source.lastId))
-                               .getInt64();
-            source.lastTs = db.execAndGet("SELECT max(ts_ns) FROM messages WHERE id BETWEEN " +
-                                          std::to_string(source.firstId) + " AND " + std::to_string(source.lastId))
-                                .getInt64();
             // Like the recorder: a transaction every ~50 ms with whatever is due by then.
             const auto start = Clock::now();
+            const double perCopy = static_cast<double>(copier->TemplateMessages());
             while (!stop)
             {
                 const double due = std::chrono::duration<double>(Clock::now() - start).count() * args.appendRate;
                 if (static_cast<double>(appended.load()) < due)
-                {
-                    SQLite::Transaction transaction(db);
-                    while (static_cast<double>(appended.load()) < due)
-                        appended += ui::AppendCopies(db, 1, source, 1);
-                    transaction.commit();
-                }
+                    appended += copier->Append(
+                        static_cast<int64_t>(std::ceil((due - static_cast<double>(appended.load())) / perCopy)));
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         });

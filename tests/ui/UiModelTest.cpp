@@ -10,9 +10,9 @@
 #include "ui/Png.hpp"
 #include "ui/SessionTimeline.hpp"
 #include "ui/Settings.hpp"
-#include "ui/TaskModel.hpp"
+#include "ui/StatsModel.hpp"
+#include "ui/TaskFlow.hpp"
 #include "ui/TaskRunner.hpp"
-#include "ui/views/StatsView.hpp"
 
 #include <gtest/gtest.h>
 

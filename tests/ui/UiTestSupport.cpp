@@ -1,10 +1,10 @@
 #include "UiTestSupport.hpp"
 
+#include "bench/SyntheticStore.hpp"
 #include "proxy/TapRecord.hpp"
 #include "storage/Ingestor.hpp"
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
-#include "ui/SyntheticStore.hpp"
 
 #include <stb/stb_image.h>
 #include <unistd.h>
@@ -22,7 +22,7 @@ namespace dapscope::test
 std::string MakeDemoStore(const TempDir& dir, int sessions)
 {
     const std::string path = dir.File("demo.db");
-    if (std::string error = ui::MakeDemoStore(path, sessions); !error.empty())
+    if (std::string error = bench::MakeDemoStore(path, sessions); !error.empty())
         throw std::runtime_error("demo store: " + error);
     return path;
 }

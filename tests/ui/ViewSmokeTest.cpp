@@ -2,10 +2,12 @@
 // load in the background, answer the keyboard and the mouse, follow a store that grows, and never write to it.
 
 #include "UiTestSupport.hpp"
+#include "bench/SyntheticStore.hpp"
+#include "storage/Problems.hpp"
 #include "storage/Store.hpp"
+#include "storage/TraceWriter.hpp"
 #include "ui/App.hpp"
 #include "ui/Style.hpp"
-#include "ui/SyntheticStore.hpp"
 #include "ui/platform/HeadlessPlatform.hpp"
 #include "ui/views/ExportDialog.hpp"
 #include "ui/views/MessageDetailView.hpp"
@@ -16,13 +18,13 @@
 #include "ui/views/TimelineView.hpp"
 
 #include <GLFW/glfw3.h>
-#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 #include <imgui_internal.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -40,14 +42,36 @@ std::string FileBytes(const std::string& path)
     return s.str();
 }
 
-std::vector<int64_t> Ids(const std::string& store, const std::string& where)
+// The oracle: the ids of a session's messages (as TraceReader reads them, unfiltered) that `keep` accepts.
+std::vector<int64_t> Ids(const std::string& store, int64_t session,
+                         const std::function<bool(const storage::MessageSummary&)>& keep = {})
 {
-    SQLite::Database db(store, SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT id FROM messages WHERE " + where + " ORDER BY id");
+    storage::TraceReader reader(store);
     std::vector<int64_t> ids;
-    while (q.executeStep())
-        ids.push_back(q.getColumn(0).getInt64());
+    for (const storage::MessageSummary& m : reader.Messages(session, {}, 0, 1'000'000))
+        if (!keep || keep(m))
+            ids.push_back(m.id);
     return ids;
+}
+
+bool IsRequest(const storage::MessageSummary& m)
+{
+    return m.kind == inspector::Kind::Request;
+}
+
+// A new session row, as the recorder begins one.
+void BeginSession(const std::string& store, int64_t startedNs, const std::string& client)
+{
+    SQLite::Database db = storage::OpenForWriting(store);
+    storage::TraceWriter writer(db);
+    storage::SessionRow row;
+    row.startedNs = startedNs;
+    row.client = client;
+    row.path = "/task/service";
+    row.upstream = "ws://127.0.0.1:5565";
+    writer.Begin();
+    writer.Apply({storage::op::BeginSession{writer.NextSessionId(), row}});
+    writer.Commit();
 }
 
 class ViewSmokeTest : public ::testing::Test
@@ -86,7 +110,7 @@ TEST_F(ViewSmokeTest, SessionsAndMessagesShowTheNewestSessionThroughAClippedTabl
     auto* table = app->FindView<MessageTableView>();
     ASSERT_TRUE(sessions && table);
     EXPECT_EQ(sessions->DrawnRows(), 2);
-    const auto ids = Ids(m_store, "session_id = 2");
+    const auto ids = Ids(m_store, 2);
     EXPECT_EQ(app->Context().index->Ids(), ids);
     // Clipped: only the rows that fit are submitted, not all of them.
     EXPECT_GT(table->DrawnRows(), 5);
@@ -99,7 +123,7 @@ TEST_F(ViewSmokeTest, ArrowsAndJKMoveTheSelectionAndEnterOpensTheDetail)
     AppOptions options;
     options.session = 1;
     auto app = Open(options);
-    const auto ids = Ids(m_store, "session_id = 1");
+    const auto ids = Ids(m_store, 1);
     ASSERT_GT(ids.size(), 10u);
     m_platform->PressKey(GLFW_KEY_DOWN);
     Frames(*app);
@@ -133,7 +157,7 @@ TEST_F(ViewSmokeTest, ArrowsAndJKMoveTheSelectionAndEnterOpensTheDetail)
 TEST_F(ViewSmokeTest, DetailShowsTheJsonTreeThePairAndRedactedSecrets)
 {
     auto app = Open();
-    const auto auth = Ids(m_store, "session_id = 2 AND kind = 0 AND command = 'auth'");
+    const auto auth = Ids(m_store, 2, [](const auto& m) { return IsRequest(m) && m.command == "auth"; });
     ASSERT_EQ(auth.size(), 1u);
     app->Context().bus.Post(SelectMessage{auth[0], true});
     Frames(*app);
@@ -152,7 +176,8 @@ TEST_F(ViewSmokeTest, DetailShowsTheJsonTreeThePairAndRedactedSecrets)
 TEST_F(ViewSmokeTest, DetailSplitsABinaryFrameIntoJsonAndPayload)
 {
     auto app = Open();
-    const auto binary = Ids(m_store, "session_id = 2 AND opcode = 2 AND kind = 0");
+    const auto binary =
+        Ids(m_store, 2, [](const auto& m) { return IsRequest(m) && m.opcode == inspector::Opcode::Binary; });
     ASSERT_FALSE(binary.empty());
     app->Context().bus.Post(SelectMessage{binary[0], true});
     Frames(*app);
@@ -165,7 +190,7 @@ TEST_F(ViewSmokeTest, DetailSplitsABinaryFrameIntoJsonAndPayload)
 TEST_F(ViewSmokeTest, SelectingAMessageOfAnotherSessionSwitchesSession)
 {
     auto app = Open();
-    const auto first = Ids(m_store, "session_id = 1");
+    const auto first = Ids(m_store, 1);
     app->Context().bus.Post(SelectMessage{first[5], true});
     m_platform->RunUntilIdle(*app);
     EXPECT_EQ(app->State().session, 1);
@@ -181,8 +206,13 @@ TEST_F(ViewSmokeTest, FailedOnlyFilterRunsInSqlAndMatchesTheStore)
     app->FindView<MessageTableView>()->Filters().Set(filter);
     Frames(*app, 2);
     m_platform->RunUntilIdle(*app);
-    const auto failed = Ids(m_store, "session_id = 2 AND (success = 0 OR kind = 3 OR state IN (3, 4, 5, 6))");
-    ASSERT_FALSE(failed.empty()); // the demo fails two requests on purpose
+    // The one definition of a problem, applied to every message, against the SQL filter and the block summaries.
+    const auto failed = Ids(m_store, 2, [](const auto& m) { return storage::IsProblem(m); });
+    ASSERT_FALSE(failed.empty());
+    const auto failedResponses = Ids(m_store, 2, [](const auto& m) { return m.success == false; });
+    EXPECT_EQ(failedResponses.size(), 2u); // the demo fails two requests on purpose
+    for (int64_t id : failedResponses)
+        EXPECT_NE(std::find(failed.begin(), failed.end(), id), failed.end()) << id;
     EXPECT_EQ(app->Context().index->Ids(), failed);
 
     filter = {};
@@ -190,7 +220,9 @@ TEST_F(ViewSmokeTest, FailedOnlyFilterRunsInSqlAndMatchesTheStore)
     app->FindView<MessageTableView>()->Filters().Set(filter);
     Frames(*app, 2);
     m_platform->RunUntilIdle(*app);
-    const auto text = Ids(m_store, "session_id = 2 AND instr(CAST(data AS TEXT), 'rrext_store') > 0");
+    storage::TraceReader reader(m_store);
+    const auto text = Ids(
+        m_store, 2, [&](const auto& m) { return reader.MessageData(m.id).find("rrext_store") != std::string::npos; });
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(app->Context().index->Ids(), text);
 }
@@ -218,15 +250,16 @@ TEST_F(ViewSmokeTest, TimelineDrawsEveryRequestAsASpanAndEventsAsTicks)
     Frames(*app);
     auto* timeline = app->FindView<TimelineView>();
     ASSERT_TRUE(timeline->Data());
-    EXPECT_EQ(timeline->Data()->SpanCount(), Ids(m_store, "session_id = 2 AND kind = 0").size());
-    EXPECT_EQ(timeline->Data()->Events().size(), Ids(m_store, "session_id = 2 AND kind = 2").size());
+    EXPECT_EQ(timeline->Data()->SpanCount(), Ids(m_store, 2, IsRequest).size());
+    EXPECT_EQ(timeline->Data()->Events().size(),
+              Ids(m_store, 2, [](const auto& m) { return m.kind == inspector::Kind::Event; }).size());
     EXPECT_GT(timeline->DrawnSpans(), 0);
     EXPECT_GT(timeline->DrawnTicks(), 0);
 }
 
 TEST_F(ViewSmokeTest, ClickingATimelineSpanSelectsItsRequest)
 {
-    const auto requests = Ids(m_store, "session_id = 2 AND kind = 0");
+    const auto requests = Ids(m_store, 2, IsRequest);
     SessionTimeline data(2, 0);
     data.Add({requests[0], 1'000, 0, 2, 0, -1, "auth"});
     data.Add({requests[0] + 1, 9'000, 1, 2, requests[0], 1, "auth"});
@@ -318,13 +351,13 @@ TEST_F(ViewSmokeTest, StatsCountEveryCommandAndHistogramTheBusiestOne)
         EXPECT_LE(c.p50Ms, c.p95Ms);
         EXPECT_LE(c.p95Ms, c.maxMs);
     }
-    EXPECT_EQ(static_cast<size_t>(requests), Ids(m_store, "session_id = 2 AND kind = 0").size());
+    EXPECT_EQ(static_cast<size_t>(requests), Ids(m_store, 2, IsRequest).size());
     EXPECT_EQ(failures, 2); // the demo's two deliberate failures
     ASSERT_TRUE(stats->Histogram());
-    EXPECT_EQ(static_cast<size_t>(stats->Histogram()->total),
-              Ids(m_store, "session_id = 2 AND kind = 0 AND latency_ns IS NOT NULL AND command = '" +
-                               stats->SelectedCommand() + "'")
-                  .size());
+    const std::string command = stats->SelectedCommand();
+    EXPECT_EQ(
+        static_cast<size_t>(stats->Histogram()->total),
+        Ids(m_store, 2, [&](const auto& m) { return IsRequest(m) && m.latencyNs && m.command == command; }).size());
 }
 
 TEST_F(ViewSmokeTest, ALiveStoreShowsNewSessionsAndNewMessages)
@@ -333,25 +366,20 @@ TEST_F(ViewSmokeTest, ALiveStoreShowsNewSessionsAndNewMessages)
     options.session = 2;
     auto app = Open(options);
     const size_t before = app->Context().index->Size();
+    BeginSession(m_store, 1, "127.0.0.1:9");
     {
-        SQLite::Database writer = storage::OpenForWriting(m_store);
-        writer.exec(
-            "INSERT INTO sessions (started_ns, client, path, upstream) VALUES (1, '127.0.0.1:9', '/x', 'ws://e')");
-        writer.exec("UPDATE sessions SET ended_ns = NULL WHERE id = 2");
-        AppendCopies(writer, 2, TemplateOf(writer, 2), 1);
+        bench::SessionCopier copier(m_store, 2, 2); // session 2 goes on with its own traffic again
+        copier.SetEnded(false);
+        EXPECT_EQ(copier.Append(1), static_cast<int64_t>(before));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the poll interval
     m_platform->RunUntilIdle(*app);
     EXPECT_EQ(app->Context().model->Sessions().size(), 3u);
     EXPECT_EQ(app->Context().index->Size(), 2 * before);
-    EXPECT_EQ(app->Context().index->Ids(), Ids(m_store, "session_id = 2"));
+    EXPECT_EQ(app->Context().index->Ids(), Ids(m_store, 2));
     EXPECT_EQ(app->State().session, 2); // follow new sessions is off by default
     app->Context().state.autoSelectNewSessions = true;
-    {
-        SQLite::Database writer = storage::OpenForWriting(m_store);
-        writer.exec(
-            "INSERT INTO sessions (started_ns, client, path, upstream) VALUES (2, '127.0.0.1:10', '/y', 'ws://e')");
-    }
+    BeginSession(m_store, 2, "127.0.0.1:10");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     m_platform->RunUntilIdle(*app);
     EXPECT_EQ(app->State().session, 4);

@@ -13,7 +13,7 @@
 namespace dapscope::ui
 {
 
-ExportDialog::ExportDialog(AppContext& context) : m_ctx(context) {}
+ExportDialog::ExportDialog(AppContext& context) : m_ctx(context), m_loader(context.tasks) {}
 
 std::string ExportDialog::DefaultPath(bool har) const
 {
@@ -46,13 +46,10 @@ void ExportDialog::Start(int64_t session, bool har, const std::string& path)
     m_session = session;
     m_result.clear();
     m_failed = false;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string store = m_ctx.model->Path();
-    m_job = m_ctx.tasks.Run(
-        "Export session " + std::to_string(session),
-        [=, this](TaskContext& ctx)
+    m_job = m_loader.Run(
+        "Export session " + std::to_string(session), m_ctx.model->Path(),
+        [=](storage::TraceReader& reader, TaskContext& ctx)
         {
-            storage::TraceReader& reader = ctx.Reader(store);
             uint64_t written = 0;
             cli::ExportSessions(reader, {session}, har ? storage::ExportFormat::Har : storage::ExportFormat::Jsonl,
                                 path,
@@ -61,20 +58,16 @@ void ExportDialog::Start(int64_t session, bool har, const std::string& path)
                                     written = done;
                                     ctx.SetProgress(done, total);
                                 });
-            ctx.DoLater(
-                [=, this]
-                {
-                    if (alive.expired())
-                        return;
-                    m_result = "Exported session " + std::to_string(session) + " (" + std::to_string(written) +
-                               " messages) to " + path;
-                    m_ctx.Notify(m_result);
-                });
+            return written;
         },
-        [this, alive](const std::string& error)
+        [this, session, path](uint64_t written)
         {
-            if (alive.expired())
-                return;
+            m_result = "Exported session " + std::to_string(session) + " (" + std::to_string(written) +
+                       " messages) to " + path;
+            m_ctx.Notify(m_result);
+        },
+        [this](const std::string& error)
+        {
             m_failed = true;
             m_result = "Export failed: " + error;
             m_ctx.Notify(m_result, std::chrono::seconds(15));

@@ -4,6 +4,7 @@
 // bar keeps the progress).
 
 #include "ui/AppContext.hpp"
+#include "ui/Loader.hpp"
 
 #include <memory>
 #include <string>
@@ -38,7 +39,7 @@ class ExportDialog
     std::shared_ptr<TaskState> m_job; // running or last export
     std::string m_result;             // "Exported ... to ..." or the error
     bool m_failed = false;            // m_result is an error
-    Lifetime m_lifetime;              // guards job callbacks (last member)
+    Loader m_loader;                  // runs the export (last member)
 };
 
 } // namespace dapscope::ui

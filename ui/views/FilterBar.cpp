@@ -3,10 +3,10 @@
 #include "ui/MessageIndex.hpp"
 #include "ui/Style.hpp"
 
-#include <SQLiteCpp/Statement.h>
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <array>
 #include <cmath>
 
 namespace dapscope::ui
@@ -22,13 +22,14 @@ const char* const kKinds[] = {"Any kind",  "request", "response",     "event",
 constexpr auto kTextDebounce = std::chrono::milliseconds(300);
 } // namespace
 
-FilterBar::FilterBar(AppContext& context) : m_ctx(context) {}
+FilterBar::FilterBar(AppContext& context) : m_ctx(context), m_loader(context.tasks) {}
 
 void FilterBar::SetSession(int64_t session)
 {
     if (session == m_session)
         return;
     m_session = session;
+    m_loader.Reset();            // suggestions still loading are for the previous session
     m_suggestionsLoaded = false; // loaded when a suggesting field is first used (a scan of the session)
     m_commands.clear();
     m_events.clear();
@@ -51,38 +52,21 @@ void FilterBar::Set(const storage::MessageFilter& filter)
 void FilterBar::LoadSuggestions()
 {
     m_suggestionsLoaded = true;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
     const int64_t session = m_session;
-    m_ctx.tasks.Run("",
-                    [=, this](TaskContext& ctx)
-                    {
-                        SQLite::Database& db = ctx.Reader(path).Db();
-                        auto distinct = [&](const char* column)
-                        {
-                            std::vector<std::string> values;
-                            SQLite::Statement q(db, std::string("SELECT DISTINCT ") + column +
-                                                        " FROM messages WHERE session_id = ? AND " + column +
-                                                        " IS NOT NULL AND " + column + " != '' LIMIT 500");
-                            q.bind(1, session);
-                            while (q.executeStep() && !ctx.Cancelled())
-                                values.push_back(q.getColumn(0).getString());
-                            std::sort(values.begin(), values.end());
-                            return values;
-                        };
-                        auto commands = distinct("command");
-                        auto events = distinct("event");
-                        auto tasks = distinct("task");
-                        ctx.DoLater(
-                            [=, this]
-                            {
-                                if (alive.expired() || m_session != session)
-                                    return;
-                                m_commands = commands;
-                                m_events = events;
-                                m_tasks = tasks;
-                            });
-                    });
+    m_loader.Run(
+        "", m_ctx.model->Path(),
+        [session](storage::TraceReader& reader, TaskContext&)
+        {
+            return std::array<std::vector<std::string>, 3>{reader.DistinctNames(session, storage::NameColumn::Command),
+                                                           reader.DistinctNames(session, storage::NameColumn::Event),
+                                                           reader.DistinctNames(session, storage::NameColumn::Task)};
+        },
+        [this](std::array<std::vector<std::string>, 3>& names)
+        {
+            m_commands = std::move(names[0]);
+            m_events = std::move(names[1]);
+            m_tasks = std::move(names[2]);
+        });
 }
 
 storage::MessageFilter FilterBar::Build() const

@@ -1,9 +1,11 @@
 #pragma once
 // The filter bar above the message table: direction, kind, command, event, task, failed only, latency above and
 // free text. It only edits a storage::MessageFilter; the MessageIndex runs it in SQL on a background job.
-// Suggestions for command / event / task come from the session itself (a background DISTINCT query).
+// Suggestions for command / event / task come from the session itself (TraceReader::DistinctNames, in the
+// background).
 
 #include "ui/AppContext.hpp"
+#include "ui/Loader.hpp"
 
 #include <chrono>
 #include <optional>
@@ -54,7 +56,7 @@ class FilterBar
     std::vector<std::string> m_commands;                // suggestions
     std::vector<std::string> m_events;                  // suggestions
     std::vector<std::string> m_tasks;                   // suggestions
-    Lifetime m_lifetime;                                // guards job callbacks (last member)
+    Loader m_loader;                                    // loads the suggestions (last member)
 };
 
 } // namespace dapscope::ui

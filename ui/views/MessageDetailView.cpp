@@ -46,7 +46,8 @@ void Row(const char* name, const std::string& value, ImU32 color = 0)
 }
 } // namespace
 
-MessageDetailView::MessageDetailView(AppContext& context) : View("Detail", ViewSlot::Side, context)
+MessageDetailView::MessageDetailView(AppContext& context)
+    : View("Detail", ViewSlot::Side, context), m_loader(context.tasks)
 {
     m_ctx.bus.Subscribe<SelectMessage>(this, [this](const SelectMessage& e) { Load(e.message); });
     m_ctx.bus.Subscribe<SelectSession>(this,
@@ -74,7 +75,7 @@ MessageDetailView::MessageDetailView(AppContext& context) : View("Detail", ViewS
 
 void MessageDetailView::Load(int64_t id)
 {
-    ++m_loadGeneration;
+    m_loader.Reset();
     m_loading = false;
     m_message.reset();
     m_pair.reset();
@@ -99,22 +100,14 @@ void MessageDetailView::Load(int64_t id)
         return;
     }
     m_loading = true;
-    const uint64_t generation = m_loadGeneration;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    m_ctx.tasks.Run("Load message " + std::to_string(id),
-                    [=, this](TaskContext& ctx)
-                    {
-                        std::string data = ctx.Reader(path).MessageData(id);
-                        ctx.DoLater(
-                            [=, this, data = std::move(data)]() mutable
-                            {
-                                if (alive.expired() || generation != m_loadGeneration)
-                                    return;
-                                m_loading = false;
-                                SetData(std::move(data));
-                            });
-                    });
+    m_loader.Run(
+        "Load message " + std::to_string(id), m_ctx.model->Path(),
+        [id](storage::TraceReader& reader, TaskContext&) { return reader.MessageData(id); },
+        [this](std::string& data)
+        {
+            m_loading = false;
+            SetData(std::move(data));
+        });
 }
 
 void MessageDetailView::SetData(std::string data)

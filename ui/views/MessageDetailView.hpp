@@ -7,6 +7,7 @@
 
 #include "ui/HexView.hpp"
 #include "ui/JsonTree.hpp"
+#include "ui/Loader.hpp"
 #include "ui/View.hpp"
 
 #include <memory>
@@ -66,9 +67,8 @@ class MessageDetailView : public View
     JsonTree m_json;                                  // the JSON part, parsed
     HexView m_hex;                                    // hex dump of the payload
     bool m_loading = false;                           // a background load runs
-    uint64_t m_loadGeneration = 0;                    // drops stale background loads
     bool m_focusTree = false;                         // bring the JSON tab forward (Enter)
-    Lifetime m_lifetime;                              // guards job callbacks (last member)
+    Loader m_loader;                                  // loads large payloads (last member)
 };
 
 } // namespace dapscope::ui

@@ -1,13 +1,9 @@
 #include "StatsView.hpp"
 
-#include "storage/TraceReader.hpp"
 #include "ui/Style.hpp"
 #include "ui/Timeline.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 namespace dapscope::ui
@@ -15,8 +11,6 @@ namespace dapscope::ui
 
 namespace
 {
-constexpr auto kLiveReload = std::chrono::seconds(2);
-
 enum Column
 {
     kCommand,
@@ -31,173 +25,27 @@ enum Column
 };
 } // namespace
 
-// [SECTION] LatencyHistogram
-
-double LatencyHistogram::Edge(int i)
-{
-    return kFirstEdgeNs * std::pow(10.0, static_cast<double>(i) / kBucketsPerDecade);
-}
-
-int LatencyHistogram::Bucket(int64_t ns)
-{
-    if (static_cast<double>(ns) < kFirstEdgeNs)
-        return 0;
-    return static_cast<int>(std::floor(std::log10(static_cast<double>(ns) / kFirstEdgeNs) * kBucketsPerDecade));
-}
-
-void LatencyHistogram::Add(int64_t ns)
-{
-    const size_t bucket = static_cast<size_t>(Bucket(ns));
-    if (counts.size() <= bucket)
-        counts.resize(bucket + 1);
-    ++counts[bucket];
-    minNs = total ? std::min(minNs, ns) : ns;
-    maxNs = total ? std::max(maxNs, ns) : ns;
-    ++total;
-}
-
-// [SECTION] StatsView
-
-StatsView::StatsView(AppContext& context) : View("Stats", ViewSlot::Bottom, context)
-{
-    auto reset = [this]
-    {
-        ++m_generation;
-        m_stats.reset();
-        m_histogram.reset();
-        m_statsSession = -1;
-        m_loading = m_loadingHistogram = false;
-    };
-    m_ctx.bus.Subscribe<SelectSession>(this,
-                                       [this, reset](const SelectSession&)
-                                       {
-                                           if (!m_allSessions)
-                                               reset();
-                                       });
-    m_ctx.bus.Subscribe<StoreOpened>(this, [reset](const StoreOpened&) { reset(); });
-    m_ctx.bus.Subscribe<StoreChanged>(this, [this](const StoreChanged&) { m_stale = true; });
-}
-
-void StatsView::Update()
-{
-    if (!m_stale || m_loading || m_statsSession < 0)
-        return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - m_lastLoad < kLiveReload)
-    {
-        m_ctx.WakeAt(m_lastLoad + kLiveReload);
-        return;
-    }
-    m_stale = false;
-    Load();
-}
-
-void StatsView::Load()
-{
-    if (!m_ctx.model)
-        return;
-    m_loading = true;
-    m_lastLoad = std::chrono::steady_clock::now();
-    const uint64_t generation = m_generation;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    const int64_t session = m_allSessions ? 0 : m_ctx.state.session;
-    m_ctx.tasks.Run(
-        "Statistics",
-        [=, this](TaskContext& ctx)
-        {
-            std::vector<int64_t> scope; // empty = every session
-            if (session)
-                scope.push_back(session);
-            auto stats = std::make_shared<storage::TraceStats>(ctx.Reader(path).Stats(scope));
-            ctx.DoLater(
-                [=, this]
-                {
-                    if (alive.expired() || generation != m_generation)
-                        return;
-                    m_loading = false;
-                    m_stats = std::make_unique<storage::TraceStats>(std::move(*stats));
-                    m_statsSession = session;
-                    m_sortDirty = true;
-                    // Keep the selected command; else pick the busiest one.
-                    auto& commands = m_stats->commands;
-                    const bool known = std::any_of(commands.begin(), commands.end(),
-                                                   [&](const auto& c) { return c.command == m_command; });
-                    if (!known && !commands.empty())
-                        m_command = std::max_element(commands.begin(), commands.end(),
-                                                     [](const auto& a, const auto& b) { return a.count < b.count; })
-                                        ->command;
-                    if (!m_command.empty())
-                        LoadHistogram(m_command);
-                });
-        },
-        [this, alive, generation](const std::string& error)
-        {
-            if (alive.expired() || generation != m_generation)
-                return;
-            m_loading = false;
-            m_ctx.Notify("Stats: " + error);
-        });
-}
-
-void StatsView::LoadHistogram(const std::string& command)
-{
-    m_command = command;
-    m_loadingHistogram = true;
-    const uint64_t generation = m_generation;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    const int64_t session = m_allSessions ? 0 : m_ctx.state.session;
-    m_ctx.tasks.Run("",
-                    [=, this](TaskContext& ctx)
-                    {
-                        std::string sql = "SELECT latency_ns FROM messages WHERE kind = 0 AND command = ? AND "
-                                          "latency_ns IS NOT NULL";
-                        if (session)
-                            sql += " AND session_id = ?";
-                        SQLite::Statement q(ctx.Reader(path).Db(), sql);
-                        q.bind(1, command);
-                        if (session)
-                            q.bind(2, session);
-                        auto histogram = std::make_shared<LatencyHistogram>();
-                        while (q.executeStep() && !ctx.Cancelled())
-                            histogram->Add(q.getColumn(0).getInt64());
-                        ctx.DoLater(
-                            [=, this]
-                            {
-                                if (alive.expired() || generation != m_generation || command != m_command)
-                                    return;
-                                m_loadingHistogram = false;
-                                m_histogram = std::make_unique<LatencyHistogram>(std::move(*histogram));
-                            });
-                    });
-}
-
 void StatsView::DrawContent()
 {
-    if (!m_ctx.model || (m_ctx.state.session == 0 && !m_allSessions))
+    if (!m_ctx.model || (m_ctx.state.session == 0 && !m_model.AllSessions()))
     {
         ImGui::TextDisabled("Select a session to see its statistics.");
         return;
     }
-    const int64_t wanted = m_allSessions ? 0 : m_ctx.state.session;
-    if (m_statsSession != wanted && !m_loading)
-        Load();
-    if (ImGui::Checkbox("All sessions", &m_allSessions))
-    {
-        ++m_generation;
-        m_loading = m_loadingHistogram = false;
-        Load();
-    }
+    m_model.Show();
+    bool allSessions = m_model.AllSessions();
+    if (ImGui::Checkbox("All sessions", &allSessions))
+        m_model.SetAllSessions(allSessions);
     ImGui::SameLine();
-    if (m_loading)
+    if (m_model.Loading())
         ImGui::TextDisabled("computing...");
-    if (!m_stats)
+    const storage::TraceStats* stats = m_model.Stats();
+    if (!stats)
         return;
     ImGui::SameLine();
-    ImGui::TextDisabled("%zu commands, %lld unanswered, %lld orphan responses, %lld malformed",
-                        m_stats->commands.size(), static_cast<long long>(m_stats->unanswered),
-                        static_cast<long long>(m_stats->orphans), static_cast<long long>(m_stats->malformed));
+    ImGui::TextDisabled("%zu commands, %lld unanswered, %lld orphan responses, %lld malformed", stats->commands.size(),
+                        static_cast<long long>(stats->unanswered), static_cast<long long>(stats->orphans),
+                        static_cast<long long>(stats->malformed));
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     ImGui::BeginChild("commands", ImVec2(avail.x * 0.55f, 0), false);
     DrawCommands();
@@ -211,7 +59,7 @@ void StatsView::DrawContent()
 
 void StatsView::DrawCommands()
 {
-    const auto& commands = m_stats->commands;
+    const auto& commands = m_model.Stats()->commands;
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_Sortable | ImGuiTableFlags_SizingFixedFit |
                                   ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
@@ -229,7 +77,8 @@ void StatsView::DrawCommands()
     ImGui::TableSetupColumn("max", ImGuiTableColumnFlags_PreferSortDescending, 0, kMax);
     ImGui::TableHeadersRow();
     ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
-    if ((specs && specs->SpecsDirty) || m_sortDirty || m_order.size() != commands.size())
+    const bool newStats = m_sortedVersion != m_model.StatsVersion();
+    if ((specs && specs->SpecsDirty) || newStats || m_order.size() != commands.size())
     {
         m_order.resize(commands.size());
         std::iota(m_order.begin(), m_order.end(), 0);
@@ -270,7 +119,7 @@ void StatsView::DrawCommands()
                              });
             specs->SpecsDirty = false;
         }
-        m_sortDirty = false;
+        m_sortedVersion = m_model.StatsVersion();
     }
     auto ms = [](double value)
     {
@@ -284,9 +133,9 @@ void StatsView::DrawCommands()
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         ImGui::PushID(static_cast<int>(index));
-        if (ImGui::Selectable(c.command.empty() ? "(none)" : c.command.c_str(), c.command == m_command,
+        if (ImGui::Selectable(c.command.empty() ? "(none)" : c.command.c_str(), c.command == m_model.SelectedCommand(),
                               ImGuiSelectableFlags_SpanAllColumns))
-            LoadHistogram(c.command);
+            m_model.SelectCommand(c.command);
         ImGui::PopID();
         ImGui::TableNextColumn();
         ImGui::Text("%lld", static_cast<long long>(c.count));
@@ -307,13 +156,15 @@ void StatsView::DrawCommands()
 
 void StatsView::DrawHistogram()
 {
-    ImGui::Text("Latency of %s", m_command.empty() ? "(select a command)" : m_command.c_str());
-    if (!m_histogram || m_histogram->total == 0)
+    const std::string& command = m_model.SelectedCommand();
+    ImGui::Text("Latency of %s", command.empty() ? "(select a command)" : command.c_str());
+    const LatencyHistogram* histogram = m_model.Histogram();
+    if (!histogram || histogram->total == 0)
     {
-        ImGui::TextDisabled(m_loadingHistogram ? "loading..." : "no answered request");
+        ImGui::TextDisabled(m_model.LoadingHistogram() ? "loading..." : "no answered request");
         return;
     }
-    const LatencyHistogram& h = *m_histogram;
+    const LatencyHistogram& h = *histogram;
     ImGui::SameLine();
     ImGui::TextDisabled("%lld requests, %s .. %s", static_cast<long long>(h.total),
                         FormatSpan(static_cast<double>(h.minNs)).c_str(),
@@ -362,7 +213,7 @@ void StatsView::DrawEvents()
         return;
     ImGui::TableSetupColumn("Event", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("Count");
-    for (const auto& e : m_stats->events)
+    for (const auto& e : m_model.Stats()->events)
     {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();

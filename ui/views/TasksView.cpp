@@ -1,9 +1,6 @@
 #include "TasksView.hpp"
 
-#include "inspector/Envelope.hpp"
 #include "ui/Style.hpp"
-
-#include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
 #include <cinttypes>
@@ -15,8 +12,6 @@ namespace dapscope::ui
 
 namespace
 {
-constexpr auto kLiveReload = std::chrono::seconds(1);
-
 ImU32 ComponentColor(const std::string& component)
 {
     const size_t hash = std::hash<std::string>()(component);
@@ -33,11 +28,6 @@ bool IsStart(const std::string& command)
 bool IsEnd(const std::string& command)
 {
     return command == "terminate" || command == "disconnect";
-}
-
-std::string Text(const SQLite::Column& c)
-{
-    return c.isNull() ? std::string() : c.getString();
 }
 } // namespace
 
@@ -97,183 +87,6 @@ float FlowTimelineItem::DrawContents(const TimelineContext& ctx, float y)
 
 // [SECTION] TasksView
 
-TasksView::TasksView(AppContext& context) : View("Tasks", ViewSlot::Bottom, context)
-{
-    auto reset = [this]
-    {
-        ++m_generation;
-        m_tasks.clear();
-        m_listSession = -1;
-        m_detail.reset();
-        m_loadingList = m_loadingDetail = false;
-        m_nav.Invalidate();
-    };
-    m_ctx.bus.Subscribe<SelectSession>(this, [reset](const SelectSession&) { reset(); });
-    m_ctx.bus.Subscribe<StoreOpened>(this, [reset](const StoreOpened&) { reset(); });
-    m_ctx.bus.Subscribe<StoreChanged>(this, [this](const StoreChanged&) { m_stale = true; });
-    m_ctx.bus.Subscribe<SelectTask>(this,
-                                    [this](const SelectTask& e)
-                                    {
-                                        if (!m_detail || m_detail->task != e.task)
-                                            LoadDetail(e.task);
-                                    });
-}
-
-void TasksView::Update()
-{
-    if (!m_stale || m_loadingList || m_loadingDetail || m_listSession < 0)
-        return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - m_lastLoad < kLiveReload)
-    {
-        m_ctx.WakeAt(m_lastLoad + kLiveReload);
-        return;
-    }
-    m_stale = false;
-    LoadList();
-    if (m_detail)
-        LoadDetail(m_detail->task);
-}
-
-void TasksView::LoadList()
-{
-    if (!m_ctx.model)
-        return;
-    m_loadingList = true;
-    m_lastLoad = std::chrono::steady_clock::now();
-    const uint64_t generation = m_generation;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    const int64_t session = m_ctx.state.session;
-    m_ctx.tasks.Run(
-        "",
-        [=, this](TaskContext& ctx)
-        {
-            SQLite::Statement q(ctx.Reader(path).Db(),
-                                "SELECT task, count(*), min(ts_ns), max(ts_ns), sum(kind = 0), sum(kind = 2), "
-                                "sum(kind = 1 AND success = 0) FROM messages WHERE session_id = ? AND task IS NOT NULL "
-                                "AND task != '' GROUP BY task ORDER BY min(id) LIMIT 5000");
-            q.bind(1, session);
-            std::vector<TaskSummary> tasks;
-            while (q.executeStep())
-            {
-                TaskSummary t;
-                t.task = q.getColumn(0).getString();
-                t.messages = q.getColumn(1).getInt64();
-                t.first = q.getColumn(2).getInt64();
-                t.last = q.getColumn(3).getInt64();
-                t.requests = q.getColumn(4).getInt64();
-                t.events = q.getColumn(5).getInt64();
-                t.failures = q.getColumn(6).getInt64();
-                tasks.push_back(std::move(t));
-            }
-            ctx.DoLater(
-                [=, this, tasks = std::move(tasks)]() mutable
-                {
-                    if (alive.expired() || generation != m_generation)
-                        return;
-                    m_loadingList = false;
-                    m_tasks = std::move(tasks);
-                    m_listSession = session;
-                    // Show the first task by default (or the one asked for).
-                    const std::string wanted = !m_ctx.state.task.empty() ? m_ctx.state.task
-                                               : !m_tasks.empty()        ? m_tasks.front().task
-                                                                         : std::string();
-                    if (!m_detail && !wanted.empty() && !m_loadingDetail)
-                        LoadDetail(wanted);
-                });
-        },
-        [this, alive, generation](const std::string& error)
-        {
-            if (alive.expired() || generation != m_generation)
-                return;
-            m_loadingList = false;
-            m_ctx.Notify("Tasks: " + error);
-        });
-}
-
-void TasksView::LoadDetail(const std::string& task)
-{
-    if (!m_ctx.model || m_ctx.state.session == 0)
-        return;
-    m_ctx.state.task = task;
-    m_loadingDetail = true;
-    const bool sameTask = m_detail && m_detail->task == task;
-    if (!sameTask)
-        m_nav.Invalidate();
-    const uint64_t generation = m_generation;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    const int64_t session = m_ctx.state.session;
-    m_ctx.tasks.Run(
-        "",
-        [=, this](TaskContext& ctx)
-        {
-            auto detail = std::make_shared<TaskDetail>();
-            detail->task = task;
-            SQLite::Statement q(ctx.Reader(path).Db(),
-                                "SELECT id, ts_ns, kind, command, subcommand, event, pipe_id, state, latency_ns, "
-                                "success, coalesce(pair_id, 0), opcode, CASE WHEN event = 'apaevt_flow' THEN data END "
-                                "FROM messages WHERE session_id = ? AND task = ? ORDER BY id");
-            q.bind(1, session);
-            q.bind(2, task);
-            std::vector<FlowEvent> flow;
-            while (q.executeStep() && !ctx.Cancelled())
-            {
-                if (!q.getColumn(12).isNull())
-                {
-                    const SQLite::Column data = q.getColumn(12);
-                    const std::string_view bytes(static_cast<const char*>(data.getBlob()),
-                                                 static_cast<size_t>(data.getBytes()));
-                    const auto opcode = static_cast<inspector::Opcode>(q.getColumn(11).getInt());
-                    if (auto e = ParseFlowEvent(q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                                                inspector::SplitFrame(opcode, bytes).json))
-                        flow.push_back(std::move(*e));
-                }
-                if (detail->messages.size() >= TaskDetail::kMaxMessages)
-                {
-                    detail->truncated = true;
-                    continue;
-                }
-                TaskMessage m;
-                m.id = q.getColumn(0).getInt64();
-                m.tsNs = q.getColumn(1).getInt64();
-                m.kind = static_cast<inspector::Kind>(q.getColumn(2).getInt());
-                m.command = Text(q.getColumn(3));
-                m.subcommand = Text(q.getColumn(4));
-                m.event = Text(q.getColumn(5));
-                if (!q.getColumn(6).isNull())
-                    m.pipe = q.getColumn(6).getInt64();
-                m.state = static_cast<inspector::ExchangeState>(q.getColumn(7).getInt());
-                if (!q.getColumn(8).isNull())
-                    m.latencyNs = q.getColumn(8).getInt64();
-                if (!q.getColumn(9).isNull())
-                    m.success = q.getColumn(9).getInt() != 0;
-                m.pairId = q.getColumn(10).getInt64();
-                detail->messages.push_back(std::move(m));
-            }
-            detail->flowEvents = static_cast<int64_t>(flow.size());
-            detail->flows = BuildPipeFlows(flow);
-            ctx.DoLater(
-                [=, this]
-                {
-                    if (alive.expired() || generation != m_generation)
-                        return;
-                    m_loadingDetail = false;
-                    if (m_ctx.state.task != task)
-                        return; // another task was picked meanwhile
-                    m_detail = std::make_unique<TaskDetail>(std::move(*detail));
-                });
-        },
-        [this, alive, generation](const std::string& error)
-        {
-            if (alive.expired() || generation != m_generation)
-                return;
-            m_loadingDetail = false;
-            m_ctx.Notify("Tasks: " + error);
-        });
-}
-
 void TasksView::DrawContent()
 {
     m_drawnFlowSpans = 0;
@@ -282,31 +95,33 @@ void TasksView::DrawContent()
         ImGui::TextDisabled("Select a session to see its tasks.");
         return;
     }
-    if (m_listSession != m_ctx.state.session && !m_loadingList)
-        LoadList();
-    if (m_listSession != m_ctx.state.session)
+    m_model.Show(m_ctx.state.session);
+    SyncNav();
+    if (m_model.ListSession() != m_ctx.state.session)
     {
         ImGui::TextDisabled("Grouping messages by task...");
         return;
     }
-    if (m_tasks.empty())
+    const auto& tasks = m_model.Tasks();
+    const TaskDetail* detail = m_model.Detail();
+    if (tasks.empty())
     {
         ImGui::TextDisabled("No task in this session (tasks start with execute / launch).");
         return;
     }
     // Left: the tasks, and the selected one's lifecycle under them. Right: its flow timeline (full height).
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const bool flow = m_detail && !m_detail->flows.empty();
+    const bool flow = detail && !detail->flows.empty();
     const float leftWidth = flow ? std::max(avail.x * 0.36f, std::min(avail.x, ImGui::GetFontSize() * 24)) : avail.x;
     ImGui::BeginChild("task-left", ImVec2(leftWidth, 0), false);
     const float listHeight = std::min(ImGui::GetContentRegionAvail().y * 0.4f,
-                                      ImGui::GetFrameHeightWithSpacing() * (static_cast<float>(m_tasks.size()) + 1.5f));
+                                      ImGui::GetFrameHeightWithSpacing() * (static_cast<float>(tasks.size()) + 1.5f));
     ImGui::BeginChild("task-list", ImVec2(0, listHeight), true);
     DrawList();
     ImGui::EndChild();
     ImGui::BeginChild("lifecycle", ImVec2(0, 0), false);
-    if (!m_detail)
-        ImGui::TextDisabled(m_loadingDetail ? "Loading the task..." : "Select a task.");
+    if (!detail)
+        ImGui::TextDisabled(m_model.LoadingDetail() ? "Loading the task..." : "Select a task.");
     else
         DrawLifecycle();
     ImGui::EndChild();
@@ -322,6 +137,7 @@ void TasksView::DrawContent()
 
 void TasksView::DrawList()
 {
+    const auto& tasks = m_model.Tasks();
     const ImGuiTableFlags flags =
         ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable;
     if (!ImGui::BeginTable("tasks", 5, flags))
@@ -334,16 +150,16 @@ void TasksView::DrawList()
     ImGui::TableSetupColumn("Duration");
     ImGui::TableHeadersRow();
     ImGuiListClipper clipper;
-    clipper.Begin(static_cast<int>(m_tasks.size()));
+    clipper.Begin(static_cast<int>(tasks.size()));
     while (clipper.Step())
         for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row)
         {
-            const TaskSummary& t = m_tasks[static_cast<size_t>(row)];
+            const storage::TaskSummary& t = tasks[static_cast<size_t>(row)];
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
             ImGui::PushID(row);
             if (ImGui::Selectable(t.task.c_str(), m_ctx.state.task == t.task, ImGuiSelectableFlags_SpanAllColumns))
-                LoadDetail(t.task);
+                m_model.Select(t.task);
             ImGui::PopID();
             ImGui::TableNextColumn();
             ImGui::Text("%lld", static_cast<long long>(t.messages));
@@ -358,7 +174,7 @@ void TasksView::DrawList()
     ImGui::EndTable();
 }
 
-void TasksView::MessageLink(const TaskMessage& m, const char* label)
+void TasksView::MessageLink(const storage::TaskMessage& m, const char* label)
 {
     ImGui::PushID(static_cast<int>(m.id));
     if (LinkText(label))
@@ -368,11 +184,11 @@ void TasksView::MessageLink(const TaskMessage& m, const char* label)
 
 void TasksView::DrawLifecycle()
 {
-    const TaskDetail& d = *m_detail;
-    std::map<int64_t, const TaskMessage*> byId;
-    for (const TaskMessage& m : d.messages)
+    const TaskDetail& d = *m_model.Detail();
+    std::map<int64_t, const storage::TaskMessage*> byId;
+    for (const storage::TaskMessage& m : d.messages)
         byId[m.id] = &m;
-    auto outcome = [&](const TaskMessage& request) -> std::pair<std::string, ImU32>
+    auto outcome = [&](const storage::TaskMessage& request) -> std::pair<std::string, ImU32>
     {
         auto it = byId.find(request.pairId);
         if (request.state == inspector::ExchangeState::Pending)
@@ -385,7 +201,7 @@ void TasksView::DrawLifecycle()
             text += "  " + FormatDuration(*request.latencyNs);
         return {text, failed ? colors::kFailed : colors::kDim};
     };
-    auto requestLine = [&](const TaskMessage& m)
+    auto requestLine = [&](const storage::TaskMessage& m)
     {
         char label[160];
         std::snprintf(label, sizeof label, "%s%s%s #%" PRId64, m.command.c_str(), m.subcommand.empty() ? "" : " ",
@@ -400,10 +216,10 @@ void TasksView::DrawLifecycle()
     ImGui::SameLine();
     ImGui::TextDisabled("%zu messages%s, %lld flow events", d.messages.size(), d.truncated ? "+" : "",
                         static_cast<long long>(d.flowEvents));
-    std::vector<const TaskMessage*> starts, ends, others;
-    std::map<int64_t, std::vector<const TaskMessage*>> pipes;
-    std::map<std::string, std::vector<const TaskMessage*>> events;
-    for (const TaskMessage& m : d.messages)
+    std::vector<const storage::TaskMessage*> starts, ends, others;
+    std::map<int64_t, std::vector<const storage::TaskMessage*>> pipes;
+    std::map<std::string, std::vector<const storage::TaskMessage*>> events;
+    for (const storage::TaskMessage& m : d.messages)
     {
         if (m.kind == inspector::Kind::Event)
             events[m.event].push_back(&m);
@@ -421,7 +237,7 @@ void TasksView::DrawLifecycle()
     ImGui::SetNextItemOpen(true, ImGuiCond_Once);
     if (ImGui::TreeNode("start", "Start (%zu)", starts.size()))
     {
-        for (const TaskMessage* m : starts)
+        for (const storage::TaskMessage* m : starts)
             requestLine(*m);
         ImGui::TreePop();
     }
@@ -431,7 +247,7 @@ void TasksView::DrawLifecycle()
         for (const auto& [pipe, requests] : pipes)
         {
             int writes = 0, failed = 0;
-            for (const TaskMessage* m : requests)
+            for (const storage::TaskMessage* m : requests)
             {
                 writes += m->subcommand == "write";
                 auto [text, color] = outcome(*m);
@@ -445,7 +261,7 @@ void TasksView::DrawLifecycle()
                                 requests.size(), writes, FormatDuration(span).c_str(), failed ? ", FAILED" : "");
             if (open)
             {
-                for (const TaskMessage* m : requests)
+                for (const storage::TaskMessage* m : requests)
                     requestLine(*m);
                 ImGui::TreePop();
             }
@@ -476,14 +292,14 @@ void TasksView::DrawLifecycle()
     }
     if (!others.empty() && ImGui::TreeNode("others", "Other requests (%zu)", others.size()))
     {
-        for (const TaskMessage* m : others)
+        for (const storage::TaskMessage* m : others)
             requestLine(*m);
         ImGui::TreePop();
     }
     ImGui::SetNextItemOpen(true, ImGuiCond_Once);
     if (ImGui::TreeNode("end", "End (%zu)", ends.size()))
     {
-        for (const TaskMessage* m : ends)
+        for (const storage::TaskMessage* m : ends)
             requestLine(*m);
         if (ends.empty())
             ImGui::TextDisabled("not terminated in this session");
@@ -491,9 +307,18 @@ void TasksView::DrawLifecycle()
     }
 }
 
+void TasksView::SyncNav()
+{
+    if (m_flowResets == m_model.FlowResets())
+        return;
+    m_flowResets = m_model.FlowResets();
+    m_nav.Invalidate();
+}
+
 void TasksView::DrawFlow()
 {
-    const TaskDetail& d = *m_detail;
+    SyncNav(); // a task picked in the list this frame
+    const TaskDetail& d = *m_model.Detail();
     ImGui::Text("Flow: %zu pipe run(s)", d.flows.size());
     ImGui::SameLine();
     ImGui::TextDisabled("(apaevt_flow: components entered and left; wheel: zoom, drag: pan)");

@@ -2,14 +2,12 @@
 // Tasks: the current session's messages grouped by task. For the selected task, its lifecycle (execute -> pipes ->
 // events -> terminate, each step a link to its message) and, when the task was started with a
 // pipelineTraceLevel, a per-pipe timeline of apaevt_flow enter/leave as nested component spans: which component
-// saw the data, in which order, for how long.
+// saw the data, in which order, for how long. The data comes from its TasksModel.
 
-#include "ui/TaskModel.hpp"
+#include "ui/TasksModel.hpp"
 #include "ui/Timeline.hpp"
 #include "ui/View.hpp"
 
-#include <chrono>
-#include <memory>
 #include <vector>
 
 namespace dapscope::ui
@@ -40,36 +38,30 @@ class FlowTimelineItem : public TimelineItem
 class TasksView : public View
 {
   public:
-    explicit TasksView(AppContext& context);
+    explicit TasksView(AppContext& context) : View("Tasks", ViewSlot::Bottom, context), m_model(context) {}
 
-    void Update() override;
-    bool Busy() const override { return m_loadingList || m_loadingDetail; }
-    const std::vector<TaskSummary>& Tasks() const { return m_tasks; }
-    const TaskDetail* Detail() const { return m_detail.get(); }
+    void Update() override { m_model.Update(); }
+    bool Busy() const override { return m_model.Busy(); }
+    const TasksModel& Model() const { return m_model; }
+    const std::vector<storage::TaskSummary>& Tasks() const { return m_model.Tasks(); }
+    const TaskDetail* Detail() const { return m_model.Detail(); }
     int DrawnFlowSpans() const { return m_drawnFlowSpans; }
 
   protected:
     void DrawContent() override;
 
   private:
-    void LoadList();
-    void LoadDetail(const std::string& task);
     void DrawList();
     void DrawLifecycle();
     void DrawFlow();
-    void MessageLink(const TaskMessage& m, const char* label);
+    // Fit the flow timeline again when the model shows another task.
+    void SyncNav();
+    void MessageLink(const storage::TaskMessage& m, const char* label);
 
-    std::vector<TaskSummary> m_tasks;     // tasks of the session
-    int64_t m_listSession = -1;           // session m_tasks belongs to
-    std::unique_ptr<TaskDetail> m_detail; // the selected task
-    bool m_loadingList = false;           // jobs running
-    bool m_loadingDetail = false;
-    bool m_stale = false;                               // the store changed since the last load
-    std::chrono::steady_clock::time_point m_lastLoad{}; // throttles reloads of a live session
-    uint64_t m_generation = 0;                          // drops stale results
-    TimelineNavigator m_nav;                            // flow timeline zoom / pan
-    int m_drawnFlowSpans = 0;                           // last frame
-    Lifetime m_lifetime;                                // guards job callbacks (last member)
+    TasksModel m_model;        // the session's tasks and the selected one
+    TimelineNavigator m_nav;   // flow timeline zoom / pan
+    uint64_t m_flowResets = 0; // m_model.FlowResets() when m_nav was last invalidated
+    int m_drawnFlowSpans = 0;  // last frame
 };
 
 } // namespace dapscope::ui

@@ -2,8 +2,6 @@
 
 #include "ui/Style.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -61,30 +59,6 @@ const char* StatusText(SpanStatus status)
     }
 }
 
-std::string RowLabel(const SQLite::Statement& q)
-{
-    const int kind = q.getColumn(2).getInt();
-    auto text = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
-    switch (static_cast<inspector::Kind>(kind))
-    {
-    case inspector::Kind::Request:
-    case inspector::Kind::Response:
-    {
-        std::string sub = text(7);
-        return sub.empty() ? text(6) : text(6) + " " + sub;
-    }
-    case inspector::Kind::Event:
-        return text(8);
-    case inspector::Kind::Control:
-        return std::string(inspector::ToString(static_cast<inspector::Opcode>(q.getColumn(9).getInt())));
-    case inspector::Kind::HttpRequest:
-        return text(10) + " " + text(11);
-    case inspector::Kind::HttpResponse:
-        return "HTTP " + text(12);
-    default:
-        return "malformed";
-    }
-}
 } // namespace
 
 // [SECTION] SessionTimelineItem
@@ -241,128 +215,6 @@ float SessionTimelineItem::DrawContents(const TimelineContext& ctx, float y)
 
 // [SECTION] TimelineView
 
-TimelineView::TimelineView(AppContext& context) : View("Timeline", ViewSlot::Bottom, context)
-{
-    auto reset = [this]
-    {
-        ++m_generation;
-        m_data.reset();
-        m_loading = false;
-        m_moreArrived = false;
-        m_selectedTs = 0;
-        m_nav.Invalidate();
-    };
-    m_ctx.bus.Subscribe<SelectSession>(this, [reset](const SelectSession&) { reset(); });
-    m_ctx.bus.Subscribe<StoreOpened>(this, [reset](const StoreOpened&) { reset(); });
-    m_ctx.bus.Subscribe<StoreChanged>(this, [this](const StoreChanged&) { m_moreArrived = true; });
-    m_ctx.bus.Subscribe<SelectMessage>(this,
-                                       [this](const SelectMessage& e)
-                                       {
-                                           m_selectedTs = 0;
-                                           if (!m_ctx.model)
-                                               return;
-                                           const storage::MessageSummary* row = m_ctx.model->Row(e.message);
-                                           std::optional<storage::MessageSummary> loaded;
-                                           if (!row && (loaded = m_ctx.model->Message(e.message)))
-                                               row = &*loaded;
-                                           if (row && row->session == m_ctx.state.session)
-                                           {
-                                               m_selectedTs = row->tsNs;
-                                               m_centerOnSelection = e.reveal;
-                                           }
-                                       });
-}
-
-void TimelineView::Update()
-{
-    if (!m_moreArrived || m_loading || !m_data || !m_ctx.model)
-        return;
-    const storage::SessionSummary* session = m_ctx.model->Session(m_data->Session());
-    if (!session)
-        return;
-    m_moreArrived = false;
-    // The session ended since we loaded: requests turned unanswered, reload all; else only the new rows.
-    Load(session->endedNs.has_value() && !m_sessionEnded);
-}
-
-void TimelineView::Load(bool full)
-{
-    const storage::SessionSummary* session = m_ctx.model->Session(m_ctx.state.session);
-    if (!session)
-        return;
-    m_loading = true;
-    m_sessionEnded = session->endedNs.has_value();
-    const uint64_t generation = full ? ++m_generation : m_generation;
-    const std::weak_ptr<const char> alive = m_lifetime.Token();
-    const std::string path = m_ctx.model->Path();
-    const int64_t sessionId = session->id, started = session->startedNs, expected = session->messages;
-    const int64_t after = full || !m_data ? 0 : m_data->LastId();
-    auto timeline = full || !m_data ? std::make_shared<SessionTimeline>(sessionId, started) : nullptr;
-    m_loadProgress = 0;
-    m_ctx.tasks.Run(
-        full ? "Timeline of session " + std::to_string(sessionId) : "",
-        [=, this](TaskContext& ctx)
-        {
-            SQLite::Statement q(
-                ctx.Reader(path).Db(),
-                "SELECT id, ts_ns, kind, state, coalesce(pair_id, 0), "
-                "coalesce(CASE WHEN kind = 6 THEN status < 400 ELSE success END, -1), command, " // 6: http_response
-                "subcommand, event, opcode, method, path, status FROM messages "
-                "WHERE session_id = ? AND id > ? ORDER BY id");
-            q.bind(1, sessionId);
-            q.bind(2, after);
-            std::vector<TimelineRow> rows; // incremental load: handed to the UI thread
-            int64_t n = 0;
-            while (q.executeStep())
-            {
-                TimelineRow row;
-                row.id = q.getColumn(0).getInt64();
-                row.tsNs = q.getColumn(1).getInt64();
-                row.kind = q.getColumn(2).getInt();
-                row.state = q.getColumn(3).getInt();
-                row.pairId = q.getColumn(4).getInt64();
-                row.success = q.getColumn(5).getInt();
-                row.label = RowLabel(q);
-                if (timeline)
-                    timeline->Add(row);
-                else
-                    rows.push_back(std::move(row));
-                if ((++n & 0xFFFF) == 0)
-                {
-                    if (ctx.Cancelled())
-                        return;
-                    ctx.SetProgress(static_cast<uint64_t>(n), static_cast<uint64_t>(std::max(n, expected)));
-                    const float progress = expected ? static_cast<float>(n) / static_cast<float>(expected) : 0;
-                    ctx.DoLater(
-                        [=, this]
-                        {
-                            if (!alive.expired() && generation == m_generation)
-                                m_loadProgress = progress;
-                        });
-                }
-            }
-            ctx.DoLater(
-                [=, this, rows = std::move(rows)]
-                {
-                    if (alive.expired() || generation != m_generation)
-                        return;
-                    m_loading = false;
-                    if (timeline)
-                        m_data = std::make_unique<SessionTimeline>(std::move(*timeline));
-                    else if (m_data)
-                        for (const TimelineRow& row : rows)
-                            m_data->Add(row);
-                });
-        },
-        [this, alive, generation](const std::string& error)
-        {
-            if (alive.expired() || generation != m_generation)
-                return;
-            m_loading = false;
-            m_ctx.Notify("Timeline: " + error);
-        });
-}
-
 void TimelineView::DrawContent()
 {
     m_drawnSpans = m_drawnTicks = 0;
@@ -371,29 +223,34 @@ void TimelineView::DrawContent()
         ImGui::TextDisabled("Select a session to see its timeline.");
         return;
     }
-    if ((!m_data || m_data->Session() != m_ctx.state.session) && !m_loading)
-        Load(true);
-    if (!m_data)
+    m_model.Show(m_ctx.state.session);
+    if (m_modelResets != m_model.Resets())
+    {
+        m_modelResets = m_model.Resets();
+        m_nav.Invalidate();
+    }
+    const SessionTimeline* data = m_model.Data();
+    if (!data)
     {
         ImGui::TextDisabled("Loading the timeline...");
-        ImGui::ProgressBar(m_loadProgress, ImVec2(ImGui::GetFontSize() * 16, 0));
+        ImGui::ProgressBar(m_model.LoadProgress(), ImVec2(ImGui::GetFontSize() * 16, 0));
         return;
     }
-    const storage::SessionSummary* session = m_ctx.model->Session(m_data->Session());
+    const storage::SessionSummary* session = m_ctx.model->Session(data->Session());
     const bool live = session && !session->endedNs;
-    const int64_t drawEnd = live ? std::max(NowNs(), m_data->Last())
-                                 : std::max(session && session->endedNs ? *session->endedNs : 0, m_data->Last());
+    const int64_t drawEnd = live ? std::max(NowNs(), data->Last())
+                                 : std::max(session && session->endedNs ? *session->endedNs : 0, data->Last());
 
     if (ImGui::SmallButton("Fit"))
         m_nav.Invalidate();
     ImGui::SameLine();
     ImGui::TextDisabled("wheel: zoom   drag: pan   click: select   ctrl+wheel: scroll lanes");
-    if (!m_data->Gaps().empty())
+    if (!data->Gaps().empty())
     {
         ImGui::SameLine();
-        ColoredText(colors::kPending, (std::to_string(m_data->Gaps().size()) + " keep-alive gap(s) > 15 s").c_str());
+        ColoredText(colors::kPending, (std::to_string(data->Gaps().size()) + " keep-alive gap(s) > 15 s").c_str());
     }
-    if (m_loading)
+    if (m_model.Loading())
     {
         ImGui::SameLine();
         ImGui::TextDisabled("(updating)");
@@ -407,13 +264,10 @@ void TimelineView::DrawContent()
     const ImVec2 windowMin = ImGui::GetWindowPos();
     const ImVec2 windowMax(windowMin.x + ImGui::GetWindowWidth(), windowMin.y + ImGui::GetWindowHeight());
     if (!m_nav.Fitted() || (!m_nav.UserMoved() && live))
-        m_nav.Fit(m_data->First(), m_data->First(), drawEnd, avail.x);
-    if (m_centerOnSelection && m_selectedTs)
-    {
-        if (!m_nav.Shows(m_selectedTs, avail.x))
-            m_nav.CenterOn(m_selectedTs, avail.x);
-        m_centerOnSelection = false;
-    }
+        m_nav.Fit(data->First(), data->First(), drawEnd, avail.x);
+    const int64_t selectedTs = m_model.SelectedTs();
+    if (selectedTs && m_model.TakeReveal() && !m_nav.Shows(selectedTs, avail.x))
+        m_nav.CenterOn(selectedTs, avail.x);
     // The wheel zooms; Ctrl+wheel scrolls the lanes.
     if (ImGui::IsWindowHovered() && ImGui::GetIO().KeyCtrl && ImGui::GetIO().MouseWheel != 0)
         ImGui::SetScrollY(ImGui::GetScrollY() - ImGui::GetIO().MouseWheel * laneHeight * 3);
@@ -421,7 +275,7 @@ void TimelineView::DrawContent()
         m_nav.Begin(ImGui::GetWindowDrawList(), ImVec2(origin.x, windowMin.y), ImVec2(origin.x + avail.x, windowMax.y));
 
     // Gaps: shaded columns across every row, labelled.
-    for (const TimelineGap& gap : m_data->Gaps())
+    for (const TimelineGap& gap : data->Gaps())
     {
         const float x0 = ctx.X(gap.from), x1 = ctx.X(gap.to);
         if (x1 < ctx.min.x || x0 > ctx.max.x)
@@ -431,13 +285,13 @@ void TimelineView::DrawContent()
         ctx.draw->AddText(ImVec2(std::max(x0, ctx.min.x) + 4, windowMin.y + rulerHeight + 2), colors::kPending,
                           label.c_str());
     }
-    SessionTimelineItem item(*m_data, drawEnd, m_ctx.state.message, laneHeight);
+    SessionTimelineItem item(*data, drawEnd, m_ctx.state.message, laneHeight);
     const float height = item.Draw(ctx, origin.y + rulerHeight + 2);
     // The ruler stays at the top of the scrolled child.
     DrawRuler(ctx, windowMin.y, rulerHeight);
-    if (m_selectedTs)
+    if (selectedTs)
     {
-        const float x = ctx.X(m_selectedTs);
+        const float x = ctx.X(selectedTs);
         ctx.draw->AddLine(ImVec2(x, windowMin.y), ImVec2(x, windowMax.y), IM_COL32(255, 255, 255, 90));
     }
     if (live)

@@ -2,13 +2,13 @@
 // Timeline: the current session over time (Tracy's timeline, Chrome's waterfall). Requests are spans from request
 // to response, one lane per concurrently open request; events are ticks; silences over 15 s are shaded. The wheel
 // zooms around the mouse, dragging pans, hovering explains, clicking selects the message in the table.
-// Drawing culls each lane with lower_bound and folds runs of spans narrower than 3 px into one mark.
+// Drawing culls each lane with lower_bound and folds runs of spans narrower than 3 px into one mark. The data comes
+// from its TimelineModel.
 
 #include "ui/SessionTimeline.hpp"
 #include "ui/Timeline.hpp"
+#include "ui/TimelineModel.hpp"
 #include "ui/View.hpp"
-
-#include <memory>
 
 namespace dapscope::ui
 {
@@ -58,11 +58,12 @@ class SessionTimelineItem : public TimelineItem
 class TimelineView : public View
 {
   public:
-    explicit TimelineView(AppContext& context);
+    explicit TimelineView(AppContext& context) : View("Timeline", ViewSlot::Bottom, context), m_model(context) {}
 
-    void Update() override;
-    bool Busy() const override { return m_loading; }
-    const SessionTimeline* Data() const { return m_data.get(); }
+    void Update() override { m_model.Update(); }
+    bool Busy() const override { return m_model.Loading(); }
+    const TimelineModel& Model() const { return m_model; }
+    const SessionTimeline* Data() const { return m_model.Data(); }
     int DrawnSpans() const { return m_drawnSpans; }
     int DrawnTicks() const { return m_drawnTicks; }
 
@@ -70,20 +71,11 @@ class TimelineView : public View
     void DrawContent() override;
 
   private:
-    void Load(bool full);
-
-    std::unique_ptr<SessionTimeline> m_data; // the current session's timeline
-    TimelineNavigator m_nav;                 // zoom and pan
-    bool m_loading = false;                  // a load job runs
-    bool m_moreArrived = false;              // the store grew during the load
-    bool m_sessionEnded = false;             // the session had ended when loaded
-    uint64_t m_generation = 0;               // drops stale loads
-    float m_loadProgress = 0;                // of a full load
-    int64_t m_selectedTs = 0;                // time of the selected message (0 = none in this session)
-    bool m_centerOnSelection = false;        // scroll the selection into view next frame
-    int m_drawnSpans = 0;                    // last frame
-    int m_drawnTicks = 0;                    // last frame
-    Lifetime m_lifetime;                     // guards job callbacks (last member)
+    TimelineModel m_model;      // the session's timeline
+    TimelineNavigator m_nav;    // zoom and pan
+    uint64_t m_modelResets = 0; // m_model.Resets() when m_nav was last invalidated
+    int m_drawnSpans = 0;       // last frame
+    int m_drawnTicks = 0;       // last frame
 };
 
 } // namespace dapscope::ui

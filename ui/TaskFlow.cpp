@@ -1,4 +1,4 @@
-#include "TaskModel.hpp"
+#include "TaskFlow.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>

@@ -1,12 +1,12 @@
 #pragma once
-// Tasks of a session: messages grouped by the task the inspector linked them to (execute -> pipes -> events ->
-// terminate), and the per-pipe flow of `apaevt_flow` events turned into nested component spans.
+// A task's messages (the inspector linked them to it: execute -> pipes -> events -> terminate), and the per-pipe
+// flow of its `apaevt_flow` events turned into nested component spans.
 //
 // apaevt_flow bodies are {id: pipe, op: begin|enter|leave|end, pipes: [component stack], trace: {lane, data,
 // result, error}}. The stack after each event is compared with the one before: components that left the stack end
 // their span, components that joined start one, at their depth. A pipe id reused after `end` starts a new run.
 
-#include "inspector/Types.hpp"
+#include "storage/TraceReader.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,32 +16,6 @@
 
 namespace dapscope::ui
 {
-
-struct TaskSummary
-{
-    std::string task;     // display id ("5d41402a.webhook_1")
-    int64_t first = 0;    // first message (ns)
-    int64_t last = 0;     // last message (ns)
-    int64_t messages = 0; // messages linked to it
-    int64_t requests = 0; // of which requests
-    int64_t events = 0;   // of which events
-    int64_t failures = 0; // failed responses
-};
-
-struct TaskMessage
-{
-    int64_t id = 0;
-    int64_t tsNs = 0;
-    inspector::Kind kind = inspector::Kind::Event;
-    std::string command;
-    std::string subcommand;
-    std::string event;
-    std::optional<int64_t> pipe;
-    inspector::ExchangeState state = inspector::ExchangeState::None;
-    std::optional<int64_t> latencyNs;
-    std::optional<bool> success;
-    int64_t pairId = 0; // the paired request / response (0 = none)
-};
 
 struct FlowEvent
 {
@@ -86,10 +60,10 @@ std::vector<PipeFlow> BuildPipeFlows(const std::vector<FlowEvent>& events);
 struct TaskDetail
 {
     std::string task;
-    std::vector<TaskMessage> messages; // in id order (capped at kMaxMessages)
-    bool truncated = false;            // more messages than kMaxMessages
-    std::vector<PipeFlow> flows;       // from its apaevt_flow events
-    int64_t flowEvents = 0;            // apaevt_flow events parsed
+    std::vector<storage::TaskMessage> messages; // in id order (capped at kMaxMessages)
+    bool truncated = false;                     // more messages than kMaxMessages
+    std::vector<PipeFlow> flows;                // from its apaevt_flow events
+    int64_t flowEvents = 0;                     // apaevt_flow events parsed
 
     static constexpr size_t kMaxMessages = 20000;
 };

@@ -30,6 +30,7 @@ void AddImportCommand(CLI::App& app, CommandAction& run);      // cli/ImportComm
 void AddReplayCommand(CLI::App& app, CommandAction& run);      // cli/ReplayCommand.cpp
 void AddServeReplayCommand(CLI::App& app, CommandAction& run); // cli/ServeReplayCommand.cpp
 void AddPruneCommand(CLI::App& app, CommandAction& run);       // cli/PruneCommand.cpp
+void AddDiffCommand(CLI::App& app, CommandAction& run);        // cli/DiffCommand.cpp
 
 // The `--db` option every command takes (default: the per-user store).
 CLI::Option* AddDbOption(CLI::App& command, std::string& path);

@@ -29,6 +29,7 @@ int main(int argc, char** argv)
     AddImportCommand(app, run);
     AddReplayCommand(app, run);
     AddServeReplayCommand(app, run);
+    AddDiffCommand(app, run);
     AddPruneCommand(app, run);
     try
     {

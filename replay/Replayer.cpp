@@ -1,5 +1,7 @@
 #include "Replayer.hpp"
 
+#include "Compare.hpp"
+
 #include "inspector/Redactor.hpp"
 
 #include <algorithm>
@@ -20,21 +22,11 @@ using inspector::Opcode;
 constexpr int64_t kDrainGraceNs = 1'000'000'000;
 // How long a close handshake may take before the replay ends anyway.
 constexpr int64_t kCloseWaitNs = 2'000'000'000;
-// Differing paths reported per response at most.
-constexpr size_t kMaxDifferences = 50;
-
 std::string Seconds(int64_t ns)
 {
     char text[32];
     std::snprintf(text, sizeof text, "%g s", static_cast<double>(ns) / 1e9);
     return text;
-}
-
-const json::value& BodyOf(const json::value& doc)
-{
-    static const json::value absent;
-    const json::value* body = Member(doc, "body");
-    return body ? *body : absent;
 }
 
 } // namespace
@@ -429,40 +421,9 @@ void Replayer::Compare(Item& item, const Frame& live, int64_t nowNs)
         row.note = "answered now, unanswered in the capture";
         return;
     }
-    const RecordedMessage& recorded = m_recording.messages[*item.response];
-    Frame expected = ParseFrame(recorded.opcode == Opcode::Binary, recorded.bytes);
-
-    // Values handed out again: learn them first, so that this very answer compares equal.
-    m_remap.Learn(BodyOf(expected.doc), BodyOf(live.doc));
     const RecordedMessage& request = m_recording.messages[item.message];
-    if (request.command == "rrext_process" && request.subcommand == "open")
-    {
-        auto then = IntMember(BodyOf(expected.doc), "pipe_id");
-        auto now = IntMember(BodyOf(live.doc), "pipe_id");
-        if (then && now)
-            m_remap.AddPipe(item.scope, *then, *now);
-    }
-    m_remap.Apply(expected.doc, item.scope);
-    m_remap.ApplyToMarkers(expected.payload);
-
-    if (!recorded.complete)
+    if (!CompareAnswer(request, item.scope, m_recording.messages[*item.response], live, m_remap, row.differences))
         row.note = "the captured response was not stored in full: only success is compared";
-    else
-    {
-        std::string path = "$.body";
-        Diff(BodyOf(expected.doc), BodyOf(live.doc), path, row.differences, kMaxDifferences);
-        if (!*row.successThen || !*row.successNow)
-        {
-            path = "$.message";
-            static const json::value absent;
-            const json::value* then = Member(expected.doc, "message");
-            const json::value* now = Member(live.doc, "message");
-            Diff(then ? *then : absent, now ? *now : absent, path, row.differences, kMaxDifferences);
-        }
-        if ((expected.hasPayload || live.hasPayload) && expected.payload != live.payload)
-            row.differences.push_back({"$.arguments.data", std::to_string(expected.payload.size()) + " bytes",
-                                       std::to_string(live.payload.size()) + " bytes, other content"});
-    }
     // The report is printed and saved: what differs must not show a credential of the replay.
     if (request.command == "auth")
         m_secrets.Add(StringMember(BodyOf(live.doc), "userToken"));

@@ -5,6 +5,7 @@
 #include "mock/DemoSession.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 using namespace dapscope;
 using namespace std::chrono_literals;
@@ -118,6 +119,63 @@ TEST_F(ReplayEndToEnd, AgainstAFreshMockEngineItIsEquivalentAndCapturedAsALinked
     // The same engine again: it now hands out other store handles and object ids, which replay remaps.
     run = Replay(fresh.Address(), {"--apikey", kKey});
     EXPECT_EQ(run.status, 0) << run.output;
+}
+
+// `dapscope diff` of the capture with its own replay: other task tokens, handles and pipe ids, the same meaning.
+TEST_F(ReplayEndToEnd, DiffOfTheCaptureWithItsReplayIsEquivalentAndWithAChangedEngineNamesThePath)
+{
+    test::Engine fresh;
+    ASSERT_EQ(Replay(fresh.Address(), {"--apikey", kKey}).status, 0);
+    mock::EngineOptions options;
+    options.overrides = {"rrext_ping:$.body.pong=false"};
+    test::Engine changed(options);
+    ASSERT_EQ(Replay(changed.Address(), {"--apikey", kKey}).status, 1);
+    storage::TraceReader reader(db);
+    std::vector<storage::SessionSummary> sessions = reader.Sessions();
+    ASSERT_EQ(sessions.size(), 3u);
+    const std::string same = std::to_string(sessions[1].id);
+    const std::string other = std::to_string(sessions[2].id);
+    const std::string self = std::to_string(original);
+
+    auto run = test::RunDapscope({"diff", self, same, "--db", db});
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find("32 requests: 32 matched"), std::string::npos) << run.output;
+
+    run = test::RunDapscope({"diff", self, "last", "--db", db, "--report", reportPath});
+    EXPECT_EQ(run.status, 1) << run.output;
+    auto report = test::ReadJsonFile(reportPath);
+    EXPECT_EQ(report["outcome"], "differs");
+    EXPECT_EQ(report["b"].as_string(), "session " + other);
+    EXPECT_EQ(report["summary"].at("differs"), 1);
+    EXPECT_EQ(report["summary"].at("matched"), 31);
+    for (const auto& row : report["requests"].as_array())
+        if (row.at("status") == "differs")
+        {
+            EXPECT_EQ(row.at("command"), "rrext_ping");
+            ASSERT_EQ(row.at("differences").as_array().size(), 1u);
+            EXPECT_EQ(row.at("differences").as_array()[0].at("path"), "$.body.pong");
+            EXPECT_EQ(row.at("differences").as_array()[0].at("a"), "true");
+            EXPECT_EQ(row.at("differences").as_array()[0].at("b"), "false");
+        }
+    // --ignore takes the difference away.
+    EXPECT_EQ(test::RunDapscope({"diff", self, other, "--db", db, "--ignore", "$.body.pong"}).status, 0);
+
+    // A golden file against the store: the capture exported as HAR, compared with the replay.
+    const std::string har = dir.File("golden.har");
+    ASSERT_EQ(test::RunDapscope({"export", self, "--db", db, "-o", har}).status, 0);
+    run = test::RunDapscope({"diff", har, same, "--db", db, "--json"});
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(json::parse(run.output).at("outcome"), "equivalent");
+    EXPECT_EQ(test::RunDapscope({"diff", har, other, "--db", db}).status, 1);
+
+    // What cannot be compared: exit 2 with the reason.
+    run = test::RunDapscope({"diff", self, "999", "--db", db});
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(test::RunDapscope({"diff", dir.File("missing.har"), self, "--db", db}).status, 2);
+    const std::string bad = dir.File("bad.har");
+    std::ofstream(bad) << "{\"log\": [";
+    EXPECT_EQ(test::RunDapscope({"diff", bad, self, "--db", db}).status, 2);
+    EXPECT_EQ(test::RunDapscope({"diff", self, same, "--db", db, "--ignore", "body.pong"}).status, 2);
 }
 
 TEST_F(ReplayEndToEnd, AnEngineThatAnswersOneFieldDifferentlyGivesExit1AndThePath)

@@ -1,0 +1,91 @@
+#pragma once
+// `dapscope diff`, sans-io: two captured sessions compared by meaning. Requests are aligned by command,
+// subcommand and the closest arguments, in A's order, learning the values the engine handed out again (task
+// tokens, pipe ids, handles) from each pair of answers, so a reordered pipelined request is no difference.
+// Answers are compared by CompareAnswer (Compare.hpp), as client replay compares them.
+
+#include "Recording.hpp"
+#include "Report.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dapscope::replay
+{
+
+// A JSONPath pattern of `--ignore` that is not one.
+class IgnorePatternError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// The paths whose differences do not count: "$.body.startedAt" (that value and everything under it),
+// "$..timestamp" (that key anywhere), "$.body.tasks[*].id" (any index), "$.body.*.id" (any key).
+class IgnoredPaths
+{
+  public:
+    IgnoredPaths() = default;
+    explicit IgnoredPaths(const std::vector<std::string>& patterns); // throws IgnorePatternError
+    bool Covers(std::string_view path) const;
+
+  private:
+    std::vector<std::regex> m_patterns;
+};
+
+struct DiffOptions
+{
+    IgnoredPaths ignore;
+    std::optional<double> latencyThreshold; // B's latency over this times A's is a difference (--latency-threshold)
+};
+
+enum class DiffStatus : uint8_t
+{
+    Matched, // the same request, answered alike
+    Differs, // the same request, but its arguments, success, answer or latency differ
+    OnlyInA,
+    OnlyInB,
+};
+
+struct DiffRow
+{
+    std::optional<size_t> a;    // 1-based position among A's requests
+    std::optional<size_t> b;    // among B's
+    std::optional<int64_t> idA; // message ids in their stores
+    std::optional<int64_t> idB;
+    std::string command;
+    std::string subcommand;
+    DiffStatus status = DiffStatus::Matched;
+    std::optional<bool> successA; // nullopt: unanswered
+    std::optional<bool> successB;
+    std::optional<int64_t> latencyANs;
+    std::optional<int64_t> latencyBNs;
+    std::vector<Difference> differences; // `then` is A's value, `now` B's
+    std::string note;
+};
+
+struct DiffReport
+{
+    std::string a; // what was compared ("session 3", "golden.har")
+    std::string b;
+    Outcome outcome = Outcome::Equivalent;
+    std::vector<DiffRow> rows;      // A's requests in order, then those only in B in B's order
+    std::vector<EventCount> events; // per event name: `then` in A, `now` in B; sorted by name
+
+    size_t Count(DiffStatus status) const;
+};
+
+DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOptions& options = {});
+
+std::string_view ToString(DiffStatus status); // "matched" / "differs" / "only-in-a" / "only-in-b"
+
+// The report as written by --report and --json.
+json::object DiffReportJson(const DiffReport& report);
+
+} // namespace dapscope::replay

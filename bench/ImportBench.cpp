@@ -78,13 +78,13 @@ void WriteStore(const std::string& path, size_t messages)
     storage::TraceWriter writer(db);
     storage::Ingestor ingestor(writer, {});
     bench::SyntheticTraffic traffic;
-    std::vector<proxy::TapRecord> records = traffic.Open();
+    std::vector<capture::TapRecord> records = traffic.Open();
     size_t stored = 0;
     while (stored < messages)
     {
         traffic.Next(std::min<size_t>(10000, messages - stored), records);
         writer.Begin();
-        for (proxy::TapRecord& record : records)
+        for (capture::TapRecord& record : records)
             ingestor.Apply(record);
         ingestor.Flush();
         writer.Commit();

@@ -2,8 +2,8 @@
 // then replay it at asap against a fresh mock engine (capturing the replay too, as `dapscope replay` does), and
 // report requests per second and the time to replay the whole session.
 
+#include "capture/Clock.hpp"
 #include "cli/Capture.hpp"
-#include "net/Clock.hpp"
 #include "net/EngineUri.hpp"
 #include "net/WsClient.hpp"
 #include "replay/ClientReplay.hpp"
@@ -89,23 +89,23 @@ int main(int argc, char** argv)
         options.relay.upstream = *net::NormaliseEngineUri(engine.Address());
         options.captureBufferBytes = 256u << 20; // keep every byte: the replay needs them
         cli::Capture capture(std::move(options));
-        const int64_t start = net::MonoNs();
+        const int64_t start = capture::MonoNs();
         if (!RunPingSession("ws://127.0.0.1:" + std::to_string(capture.Port()) + "/task/service", requests, window))
             return 1;
         capture.Stop(10s);
         session = capture.Recorder().StoreSession(1);
         std::printf("captured session %lld: %d requests (window %d) through the proxy in %.2f s\n",
                     static_cast<long long>(session), requests, window,
-                    static_cast<double>(net::MonoNs() - start) / 1e9);
+                    static_cast<double>(capture::MonoNs() - start) / 1e9);
     }
 
     {
-        const int64_t start = net::MonoNs();
+        const int64_t start = capture::MonoNs();
         storage::TraceReader reader(db);
         std::string error;
         auto recording = replay::LoadRecording(reader, session, error);
         std::printf("reading the session from the store: %.2f s (%zu messages)\n",
-                    static_cast<double>(net::MonoNs() - start) / 1e9, recording ? recording->messages.size() : 0);
+                    static_cast<double>(capture::MonoNs() - start) / 1e9, recording ? recording->messages.size() : 0);
     }
     std::printf("%-8s  %10s  %12s  %12s  %14s  %s\n", "round", "messages", "total s", "replay s", "requests/s",
                 "outcome");
@@ -119,9 +119,9 @@ int main(int argc, char** argv)
         options.to = engine.Address();
         options.replay.apiKey = kKey;
         options.capture = capture;
-        const int64_t start = net::MonoNs();
+        const int64_t start = capture::MonoNs();
         replay::ReplayReport report = replay::RunClientReplay(options);
-        const double total = static_cast<double>(net::MonoNs() - start) / 1e9;
+        const double total = static_cast<double>(capture::MonoNs() - start) / 1e9;
         const double replaySeconds = static_cast<double>(report.durationNs) / 1e9;
         const double rate = static_cast<double>(report.requests.size()) / replaySeconds;
         rates.push_back(rate);

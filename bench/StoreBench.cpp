@@ -60,13 +60,13 @@ int main(int argc, char** argv)
         SQLite::Database db = storage::OpenForWriting(path);
         storage::TraceWriter writer(db);
         storage::Ingestor ingestor(writer, {});
-        std::vector<proxy::TapRecord> records = traffic.Open();
+        std::vector<capture::TapRecord> records = traffic.Open();
         while (stored < messages)
         {
             traffic.Next(std::min(batch, messages - stored), records);
             auto start = Clock::now();
             writer.Begin();
-            for (proxy::TapRecord& record : records)
+            for (capture::TapRecord& record : records)
                 ingestor.Apply(record);
             ingestor.Flush();
             writer.Commit();
@@ -95,10 +95,10 @@ int main(int argc, char** argv)
         // The recorder as the proxy runs it: decode thread + write thread, fed through the TapQueue.
         std::string recorderPath = dir.File("recorder.db");
         bench::SyntheticTraffic generator(1);
-        std::vector<proxy::TapRecord> all = generator.Open();
+        std::vector<capture::TapRecord> all = generator.Open();
         generator.Next(recorderMessages, all);
         all.push_back(generator.Close());
-        proxy::TapQueue queue(size_t(1) << 30);
+        capture::TapQueue queue(size_t(1) << 30);
         storage::Recorder recorder(recorderPath, queue, {});
         auto start = Clock::now();
         for (size_t i = 0; i < all.size(); ++i)

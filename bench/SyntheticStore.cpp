@@ -112,8 +112,8 @@ SessionCopier::SessionCopier(const std::string& storePath, int64_t templateSessi
     blocks.bind(1, session);
     if (blocks.executeStep())
         m_blockOffset = blocks.getColumn(0).getInt64();
-    proxy::TapRecord open;
-    open.type = proxy::TapRecord::Type::SessionOpen;
+    capture::TapRecord open;
+    open.type = capture::TapRecord::Type::SessionOpen;
     open.session = kRelaySession;
     open.ns = m_nextNs;
     m_ingestor.Apply(open);
@@ -189,8 +189,8 @@ int64_t SessionCopier::Append(int64_t copies)
                 std::string bytes = m.bytes;
                 for (size_t i = 0; i < prefixes.size(); ++i)
                     ReplaceAll(bytes, m_taskPrefixes[i], prefixes[i]);
-                proxy::TapRecord record;
-                record.type = proxy::TapRecord::Type::Chunk;
+                capture::TapRecord record;
+                record.type = capture::TapRecord::Type::Chunk;
                 record.session = kRelaySession;
                 record.ns = m_nextNs + m.offsetNs;
                 record.dir = m.dir;
@@ -199,7 +199,7 @@ int64_t SessionCopier::Append(int64_t copies)
                 record.wireBytes = bytes.size();
                 record.knownSize = m.size; // stored bytes may be redacted or a prefix
                 record.knownTruncated = m.truncated;
-                record.bytes = proxy::SharedBytes(std::move(bytes));
+                record.bytes = capture::SharedBytes(std::move(bytes));
                 m_ingestor.Apply(record);
                 m_lastNs = record.ns;
                 if (++added % 8192 == 0)

@@ -43,8 +43,8 @@ class SessionCopier
   private:
     struct Message
     {
-        proxy::Direction dir = proxy::Direction::ClientToServer;
-        proxy::Opcode opcode = proxy::Opcode::Text;
+        inspector::Direction dir = inspector::Direction::ClientToServer;
+        inspector::Opcode opcode = inspector::Opcode::Text;
         int64_t offsetNs = 0;   // from the template's first message
         uint64_t size = 0;      // as received
         bool truncated = false; // the stored bytes are a prefix

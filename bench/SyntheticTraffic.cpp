@@ -10,52 +10,52 @@ const char* const kTask = "5d41402a.webhook_1";
 const char* const kOtherTask = "9f86d081.webhook_2";
 } // namespace
 
-proxy::TapRecord SyntheticTraffic::Message(proxy::Direction dir, std::string text)
+capture::TapRecord SyntheticTraffic::Message(inspector::Direction dir, std::string text)
 {
     m_now += 50'000;
-    proxy::TapRecord record;
-    record.type = proxy::TapRecord::Type::Chunk;
+    capture::TapRecord record;
+    record.type = capture::TapRecord::Type::Chunk;
     record.session = m_session;
     record.ns = m_now;
     record.dir = dir;
-    record.opcode = proxy::Opcode::Text;
+    record.opcode = inspector::Opcode::Text;
     record.first = record.final = true;
     record.wireBytes = text.size();
     m_payloadBytes += text.size();
-    record.bytes = proxy::SharedBytes(std::move(text));
+    record.bytes = capture::SharedBytes(std::move(text));
     return record;
 }
 
-std::vector<proxy::TapRecord> SyntheticTraffic::Open()
+std::vector<capture::TapRecord> SyntheticTraffic::Open()
 {
-    std::vector<proxy::TapRecord> out;
-    proxy::TapRecord open;
-    open.type = proxy::TapRecord::Type::SessionOpen;
+    std::vector<capture::TapRecord> out;
+    capture::TapRecord open;
+    open.type = capture::TapRecord::Type::SessionOpen;
     open.session = m_session;
     open.ns = m_now;
     open.client = "127.0.0.1:40000";
     open.path = "/task/service";
     open.upstream = "ws://127.0.0.1:5565";
     out.push_back(std::move(open));
-    proxy::TapRecord upstream;
-    upstream.type = proxy::TapRecord::Type::UpstreamOpen;
+    capture::TapRecord upstream;
+    upstream.type = capture::TapRecord::Type::UpstreamOpen;
     upstream.session = m_session;
     upstream.ns = m_now;
     out.push_back(std::move(upstream));
-    out.push_back(Message(proxy::Direction::ClientToServer,
+    out.push_back(Message(inspector::Direction::ClientToServer,
                           R"({"type": "request", "command": "auth", "seq": )" + std::to_string(m_seq) +
                               R"(, "arguments": {"auth": "sk-bench-0000-0000", "clientName": "Python SDK"}})"));
     out.push_back(
-        Message(proxy::Direction::ServerToClient,
+        Message(inspector::Direction::ServerToClient,
                 R"({"type":"response","seq":)" + std::to_string(m_serverSeq++) + R"(,"request_seq":)" +
                     std::to_string(m_seq++) +
                     R"(,"command":"auth","success":true,"body":{"userToken":"sk-bench-0000-0000","userId":"local"}})"));
     return out;
 }
 
-void SyntheticTraffic::Next(size_t count, std::vector<proxy::TapRecord>& out)
+void SyntheticTraffic::Next(size_t count, std::vector<capture::TapRecord>& out)
 {
-    using proxy::Direction;
+    using inspector::Direction;
     for (size_t emitted = 0; emitted < count;)
     {
         // A pattern of 6 messages: write request, status event, its response, sse event, ping request and
@@ -116,10 +116,10 @@ void SyntheticTraffic::Next(size_t count, std::vector<proxy::TapRecord>& out)
     }
 }
 
-proxy::TapRecord SyntheticTraffic::Close()
+capture::TapRecord SyntheticTraffic::Close()
 {
-    proxy::TapRecord close;
-    close.type = proxy::TapRecord::Type::SessionClose;
+    capture::TapRecord close;
+    close.type = capture::TapRecord::Type::SessionClose;
     close.session = m_session;
     close.ns = m_now + 1000;
     close.closeCode = 1000;

@@ -2,7 +2,7 @@
 // Realistic synthetic DAP traffic for store benchmarks: requests answered ~1 ms later, task events, a few
 // failures; small messages of about 300 bytes, as TapRecords the recorder would receive from the relay.
 
-#include "proxy/TapRecord.hpp"
+#include "capture/TapRecord.hpp"
 
 #include <cstdint>
 #include <string>
@@ -20,14 +20,14 @@ class SyntheticTraffic
     }
 
     // The records of the session's opening (SessionOpen, UpstreamOpen, auth exchange).
-    std::vector<proxy::TapRecord> Open();
+    std::vector<capture::TapRecord> Open();
     // The next `count` messages (one Chunk record each).
-    void Next(size_t count, std::vector<proxy::TapRecord>& out);
-    proxy::TapRecord Close();
+    void Next(size_t count, std::vector<capture::TapRecord>& out);
+    capture::TapRecord Close();
     uint64_t PayloadBytes() const { return m_payloadBytes; }
 
   private:
-    proxy::TapRecord Message(proxy::Direction dir, std::string text);
+    capture::TapRecord Message(inspector::Direction dir, std::string text);
 
     uint64_t m_session;
     int64_t m_now;           // advances ~50 us per message

@@ -2,9 +2,9 @@
 // The whole capture pipeline in one object: relay (lws thread) -> TapQueue -> Recorder (writer thread) -> store.
 // Used by `dapscope proxy`, `dapscope demo` and the GUI's embedded proxy.
 
+#include "capture/TapQueue.hpp"
 #include "net/EventLoop.hpp"
 #include "proxy/Relay.hpp"
-#include "proxy/TapQueue.hpp"
 #include "storage/Recorder.hpp"
 
 #include <chrono>
@@ -24,6 +24,7 @@ struct CaptureOptions
     uint64_t maxCaptureBytes = 64u << 20;        // bytes of one message kept in the store
     unsigned upstreamTimeoutSecs = 10;           // connect + upgrade answer limit for the upstream (then 504)
     std::function<void(const std::string&)> log; // per-session lines (recorder thread)
+    storage::BatchObserver observer;             // each batch of store operations (recorder's decode thread)
 };
 
 class Capture
@@ -36,14 +37,14 @@ class Capture
     int Port() const { return m_relay->Port(); }
     size_t OpenSessions() const { return m_relay->OpenSessions(); }
     storage::Recorder& Recorder() { return *m_recorder; }
-    proxy::TapQueue& Queue() { return m_queue; }
+    capture::TapQueue& Queue() { return m_queue; }
 
     // Close sessions with 1001 (waiting up to `drain` for them), stop the relay and flush the store.
     // Returns the number of sessions that had to be dropped. Idempotent.
     size_t Stop(std::chrono::milliseconds drain);
 
   private:
-    proxy::TapQueue m_queue;
+    capture::TapQueue m_queue;
     std::unique_ptr<storage::Recorder> m_recorder;
     std::unique_ptr<net::EventLoop> m_loop;
     std::unique_ptr<proxy::Relay> m_relay;

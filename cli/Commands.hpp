@@ -22,6 +22,7 @@ enum ExitCode : int
 void AddProxyCommand(CLI::App& app, CommandAction& run);
 void AddSessionsCommand(CLI::App& app, CommandAction& run);
 void AddShowCommand(CLI::App& app, CommandAction& run);
+void AddSearchCommand(CLI::App& app, CommandAction& run); // cli/SearchCommand.cpp
 void AddStatsCommand(CLI::App& app, CommandAction& run);
 void AddMockEngineCommand(CLI::App& app, CommandAction& run);
 void AddDemoCommand(CLI::App& app, CommandAction& run);

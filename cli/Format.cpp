@@ -1,5 +1,6 @@
 #include "Format.hpp"
 
+#include "inspector/Envelope.hpp"
 #include "storage/ExportEncoding.hpp"
 
 #include <unistd.h>
@@ -163,6 +164,20 @@ void PrintJsonLine(const boost::json::value& value)
 const char* Arrow(inspector::Direction dir)
 {
     return dir == inspector::Direction::ClientToServer ? "\xE2\x86\x92" : "\xE2\x86\x90"; // → / ←
+}
+
+std::string MessageName(const storage::MessageSummary& m)
+{
+    std::string name = m.kind == inspector::Kind::Event ? m.event : m.command;
+    if (!m.subcommand.empty())
+        name += " (" + m.subcommand + ")";
+    if (m.kind == inspector::Kind::Control)
+        name = std::string(inspector::ToString(m.opcode));
+    if (m.kind == inspector::Kind::HttpRequest)
+        name = m.method + " " + m.path;
+    if (m.kind == inspector::Kind::HttpResponse)
+        name = m.status ? std::to_string(*m.status) : "?";
+    return inspector::EscapeForTerminal(name, 40);
 }
 
 void ExportSessions(storage::TraceReader& reader, const std::vector<int64_t>& sessions, storage::ExportFormat format,

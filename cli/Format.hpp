@@ -49,5 +49,8 @@ void PrintJsonLine(const boost::json::value& value);
 
 // "c2s" / "s2c" etc. from the inspector enums, plus the arrows used by `show`.
 const char* Arrow(inspector::Direction dir);
+// What a message line names: its command (and subcommand) or event, an HTTP method and path or status, a control
+// frame's opcode; escaped for the terminal, at most 40 characters.
+std::string MessageName(const storage::MessageSummary& message);
 
 } // namespace dapscope::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv)
     AddProxyCommand(app, run);
     AddSessionsCommand(app, run);
     AddShowCommand(app, run);
+    AddSearchCommand(app, run);
     AddStatsCommand(app, run);
     AddMockEngineCommand(app, run);
     AddDemoCommand(app, run);

@@ -3,6 +3,8 @@
 #include "Capture.hpp"
 #include "Commands.hpp"
 #include "inspector/Redactor.hpp"
+#include "metrics/MetricsServer.hpp"
+#include "metrics/TrafficMetrics.hpp"
 #include "net/EngineUri.hpp"
 
 #include <csignal>
@@ -34,6 +36,8 @@ struct ProxyArgs
     std::string tlsCert;
     std::string tlsKey;
     unsigned upstreamTimeout = 10;
+    std::string metrics; // host:port of the /metrics endpoint, "" = none
+    size_t metricsLabelCap = metrics::TrafficMetrics::kDefaultLabelCap;
 };
 
 std::string DefaultUpstream()
@@ -86,9 +90,21 @@ int RunProxy(const ProxyArgs& args)
             std::fflush(stdout);
         };
 
+    std::shared_ptr<metrics::TrafficMetrics> traffic;
+    std::unique_ptr<metrics::MetricsServer> metricsServer;
     std::unique_ptr<Capture> capture;
     try
     {
+        if (!args.metrics.empty())
+        {
+            auto address = net::ParseListenAddress(args.metrics, &error);
+            if (!address)
+                return Fail("--metrics: " + error);
+            traffic = std::make_shared<metrics::TrafficMetrics>(args.metricsLabelCap);
+            metricsServer = std::make_unique<metrics::MetricsServer>(address->first, address->second,
+                                                                     traffic->Registry(), args.accessToken);
+            options.observer = [traffic](const storage::StoreOps& batch) { traffic->Observe(batch); };
+        }
         capture = std::make_unique<Capture>(std::move(options));
     }
     catch (const std::exception& e)
@@ -103,6 +119,10 @@ int RunProxy(const ProxyArgs& args)
                 capture->Port(), upstreamText.c_str());
     std::printf("dapscope proxy: capturing to %s (redaction %s)\n", args.db.c_str(),
                 args.noRedact ? "OFF: secrets are stored as sent" : "on");
+    if (metricsServer)
+        std::printf("dapscope proxy: metrics at http://%s:%d/metrics%s\n",
+                    args.metrics.substr(0, args.metrics.rfind(':')).c_str(), metricsServer->Port(),
+                    args.accessToken.empty() ? "" : " (basic auth, the access token as password)");
     if (!net::IsLoopbackHost(listen->first))
         std::printf("dapscope proxy: WARNING: listening on %s, reachable from the network; captured traffic may "
                     "contain API keys and other secrets%s\n",
@@ -189,6 +209,14 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                      "(then the client gets 504)")
         ->capture_default_str()
         ->check(CLI::Range(1, 600));
+    command->add_option("--metrics", args->metrics,
+                        "Serve Prometheus metrics of the traffic at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464); "
+                        "with --access-token a scrape needs it as basic-auth password");
+    command
+        ->add_option("--metrics-label-cap", args->metricsLabelCap,
+                     "Distinct values of one label (command, event, route, client) before new ones count as \"other\"")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

@@ -25,20 +25,6 @@ struct ShowArgs
     storage::MessageFilter filter;
 };
 
-std::string Name(const storage::MessageSummary& m)
-{
-    std::string name = m.kind == inspector::Kind::Event ? m.event : m.command;
-    if (!m.subcommand.empty())
-        name += " (" + m.subcommand + ")";
-    if (m.kind == inspector::Kind::Control)
-        name = std::string(inspector::ToString(m.opcode));
-    if (m.kind == inspector::Kind::HttpRequest)
-        name = m.method + " " + m.path;
-    if (m.kind == inspector::Kind::HttpResponse)
-        name = m.status ? std::to_string(*m.status) : "?";
-    return inspector::EscapeForTerminal(name, 40);
-}
-
 std::string Seq(const storage::MessageSummary& m)
 {
     std::string text = m.seq ? std::to_string(*m.seq) : "";
@@ -107,8 +93,8 @@ void PrintLine(const storage::MessageSummary& m, int64_t originNs, bool absolute
     std::string kindText(inspector::ToString(m.kind));
     std::printf("%s  %s%s%s  %-9s  %-34s  %-9s  %9s  %9s  %s%s%s\n", time.c_str(),
                 m.dir == inspector::Direction::ClientToServer ? c.cyan : c.green, Arrow(m.dir), c.reset,
-                kindText.c_str(), Name(m).c_str(), Seq(m).c_str(), latency.c_str(), HumanBytes(m.size).c_str(), colour,
-                inspector::EscapeForTerminal(status, 200).c_str(), c.reset);
+                kindText.c_str(), MessageName(m).c_str(), Seq(m).c_str(), latency.c_str(), HumanBytes(m.size).c_str(),
+                colour, inspector::EscapeForTerminal(status, 200).c_str(), c.reset);
 }
 
 int RunShow(ShowArgs args)

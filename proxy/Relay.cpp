@@ -1,6 +1,6 @@
 #include "Relay.hpp"
 
-#include "net/Clock.hpp"
+#include "capture/Clock.hpp"
 #include "net/Lws.hpp"
 
 #include <libwebsockets.h>
@@ -266,7 +266,7 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
                 sessions.push_back(session.get());
             for (RelaySession* session : sessions)
             {
-                session->core.Shutdown(net::WallNs());
+                session->core.Shutdown(capture::WallNs());
                 Execute(*session);
             }
             for (RelaySession* session : sessions)
@@ -287,7 +287,7 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
                     if (lws* wsi = session.At(side).wsi)
                         Kill(wsi);
                     Detach(session, side);
-                    session.core.Closed(side, net::WallNs());
+                    session.core.Closed(side, capture::WallNs());
                 }
                 session.core.Commands().clear();
                 if (session.timer)
@@ -313,7 +313,7 @@ void Relay::Accept(lws* wsi)
         client.tls = net::TlsChannel::Server(*m_serverTls);
     else
         client.ready = true;
-    session.core.Accepted(net::WallNs(), net::PeerAddress(wsi));
+    session.core.Accepted(capture::WallNs(), net::PeerAddress(wsi));
     Execute(session);
 }
 
@@ -342,8 +342,8 @@ void Relay::ConnectUpstream(RelaySession& session)
     if (!wsi)
     {
         leg.wsi = nullptr;
-        session.core.UpstreamFailed(net::WallNs(), "cannot connect to " + ip + ":" +
-                                                       std::to_string(m_options.upstream.port));
+        session.core.UpstreamFailed(capture::WallNs(),
+                                    "cannot connect to " + ip + ":" + std::to_string(m_options.upstream.port));
         ResolveAgain(m_address);
         return;
     }
@@ -364,10 +364,10 @@ bool Relay::ReceiveTls(RelaySession& session, Side side, const void* in, size_t 
         leg.ready = true;
         lws_callback_on_writable(leg.wsi); // what waited for the handshake
         if (side == Side::Upstream)
-            session.core.UpstreamConnected(net::WallNs());
+            session.core.UpstreamConnected(capture::WallNs());
     }
     if (!plain.empty())
-        session.core.Received(side, SharedBytes(std::move(plain)), net::WallNs());
+        session.core.Received(side, SharedBytes(std::move(plain)), capture::WallNs());
     return true;
 }
 
@@ -496,7 +496,7 @@ void Relay::ArmTimer(RelaySession& session, int64_t ms)
                                          return;
                                      RelaySession& session = *it->second;
                                      session.timer = 0;
-                                     session.core.Timeout(net::WallNs());
+                                     session.core.Timeout(capture::WallNs());
                                      Execute(session);
                                      ForgetIfFinished(session);
                                  });
@@ -530,7 +530,7 @@ int Relay::OnEvent(lws* wsi, int reason, void* in, size_t len)
         return 0; // a leg the session let go of (dropped or finished)
     RelaySession& session = *leg->session;
     Side side = leg->side;
-    int64_t now = net::WallNs();
+    int64_t now = capture::WallNs();
     int result = 0;
 
     switch (reason)

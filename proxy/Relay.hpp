@@ -4,7 +4,7 @@
 // lws callbacks into RelayCore events and RelayCore commands into lws calls. No relay logic lives here.
 
 #include "RelayCore.hpp"
-#include "TapQueue.hpp"
+#include "capture/TapQueue.hpp"
 #include "net/EngineUri.hpp"
 #include "net/EventLoop.hpp"
 #include "net/TlsChannel.hpp"

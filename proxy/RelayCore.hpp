@@ -6,7 +6,7 @@
 // where it may put a close of its own. It taps everything it forwards into the capture queue, sharing the
 // buffers it was given.
 
-#include "TapQueue.hpp"
+#include "capture/TapQueue.hpp"
 #include "wire/HttpStream.hpp"
 #include "wire/WsFrame.hpp"
 
@@ -19,6 +19,12 @@
 
 namespace dapscope::proxy
 {
+
+// What the relay taps into: the capture library's types.
+using capture::Direction;
+using capture::SharedBytes;
+using capture::TapQueue;
+using capture::TapRecord;
 
 enum class Side : uint8_t
 {

@@ -1,9 +1,9 @@
 #include "ClientReplay.hpp"
 
-#include "net/Clock.hpp"
+#include "capture/Clock.hpp"
+#include "capture/TapQueue.hpp"
 #include "net/EngineUri.hpp"
 #include "net/WsClient.hpp"
-#include "proxy/TapQueue.hpp"
 #include "storage/Recorder.hpp"
 
 #include <algorithm>
@@ -32,29 +32,29 @@ class ReplayCapture
 
     void Open(const std::string& upstream, const std::string& path)
     {
-        proxy::TapRecord record = Record(proxy::TapRecord::Type::SessionOpen);
+        capture::TapRecord record = Record(capture::TapRecord::Type::SessionOpen);
         record.client = "dapscope replay";
         record.path = path;
         record.upstream = upstream;
         m_queue.Push(std::move(record));
-        m_queue.Push(Record(proxy::TapRecord::Type::UpstreamOpen));
+        m_queue.Push(Record(capture::TapRecord::Type::UpstreamOpen));
     }
 
     void Message(Direction dir, Opcode opcode, std::string bytes)
     {
-        proxy::TapRecord record = Record(proxy::TapRecord::Type::Chunk);
+        capture::TapRecord record = Record(capture::TapRecord::Type::Chunk);
         record.dir = dir;
         record.opcode = opcode;
         record.first = true;
         record.final = true;
         record.wireBytes = bytes.size();
-        record.bytes = proxy::SharedBytes(std::move(bytes));
+        record.bytes = capture::SharedBytes(std::move(bytes));
         m_queue.Push(std::move(record));
     }
 
     void Close(const net::WsCloseInfo& info, bool byReplay)
     {
-        proxy::TapRecord record = Record(proxy::TapRecord::Type::SessionClose);
+        capture::TapRecord record = Record(capture::TapRecord::Type::SessionClose);
         record.closeCode = info.code;
         record.closeReason = info.reason;
         record.closedBy = byReplay ? "client" : "upstream";
@@ -72,16 +72,16 @@ class ReplayCapture
   private:
     static constexpr uint64_t kSession = 1; // the one relay-style session id of this capture
 
-    static proxy::TapRecord Record(proxy::TapRecord::Type type)
+    static capture::TapRecord Record(capture::TapRecord::Type type)
     {
-        proxy::TapRecord record;
+        capture::TapRecord record;
         record.type = type;
         record.session = kSession;
-        record.ns = net::WallNs();
+        record.ns = capture::WallNs();
         return record;
     }
 
-    proxy::TapQueue m_queue{64u << 20}; // room for bursts: the replay never waits for the writer
+    capture::TapQueue m_queue{64u << 20}; // room for bursts: the replay never waits for the writer
     storage::Recorder m_recorder;
 };
 
@@ -159,13 +159,13 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
     if (capture)
         capture->Open(upstream, uri->path);
 
-    const int64_t startNs = net::MonoNs();
+    const int64_t startNs = capture::MonoNs();
     int64_t progressNs = 0;
     bool closeSent = false;
     std::optional<net::WsCloseInfo> closed;
     while (true)
     {
-        int64_t nowNs = net::MonoNs();
+        int64_t nowNs = capture::MonoNs();
         ReplayStep step = replayer.Poll(nowNs);
         for (OutgoingMessage& out : step.send)
         {
@@ -196,7 +196,7 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
             if (message->type == net::FrameType::Pong)
                 continue;
             const bool binary = message->type == net::FrameType::Binary;
-            replayer.OnMessage(net::MonoNs(), binary, message->data);
+            replayer.OnMessage(capture::MonoNs(), binary, message->data);
             if (capture)
                 capture->Message(Direction::ServerToClient, binary ? Opcode::Binary : Opcode::Text,
                                  std::move(message->data));
@@ -210,14 +210,14 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
                 capture->Message(Direction::ServerToClient, Opcode::Close, CloseBytes(closed->code, closed->reason));
                 capture->Message(Direction::ClientToServer, Opcode::Close, CloseBytes(closed->code, closed->reason));
             }
-            replayer.OnClosed(net::MonoNs(), closed->code, closed->reason);
+            replayer.OnClosed(capture::MonoNs(), closed->code, closed->reason);
         }
     }
     if (options.progress)
         options.progress(replayer.Settled(), replayer.Requests());
 
     ReplayReport report = replayer.TakeReport();
-    report.durationNs = net::MonoNs() - startNs;
+    report.durationNs = capture::MonoNs() - startNs;
     report.target = failed.target;
     report.timing = options.timingLabel;
     if (!closed)

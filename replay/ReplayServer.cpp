@@ -1,6 +1,6 @@
 #include "ReplayServer.hpp"
 
-#include "net/Clock.hpp"
+#include "capture/Clock.hpp"
 
 namespace dapscope::replay
 {
@@ -13,7 +13,7 @@ ReplayServer::ReplayServer(net::EventLoop& loop, net::WsServerOptions listen, co
     {
         Client& client = m_clients[&connection];
         client.session = std::make_unique<ServeSession>(m_script, m_timing);
-        client.session->OnOpen(net::MonoNs());
+        client.session->OnOpen(capture::MonoNs());
         Pump(connection);
     };
     handlers.onMessage = [this](net::WsConnection& connection, net::WsMessage&& message)
@@ -21,7 +21,7 @@ ReplayServer::ReplayServer(net::EventLoop& loop, net::WsServerOptions listen, co
         auto it = m_clients.find(&connection);
         if (it == m_clients.end() || message.type == net::FrameType::Pong)
             return;
-        it->second.session->OnMessage(net::MonoNs(), message.type == net::FrameType::Binary, message.data);
+        it->second.session->OnMessage(capture::MonoNs(), message.type == net::FrameType::Binary, message.data);
         Pump(connection);
     };
     handlers.onClose = [this](net::WsConnection& connection, const net::WsCloseInfo&)
@@ -60,7 +60,7 @@ void ReplayServer::Pump(net::WsConnection& connection)
     if (it == m_clients.end())
         return;
     Client& client = it->second;
-    const int64_t nowNs = net::MonoNs();
+    const int64_t nowNs = capture::MonoNs();
     for (ServedMessage& message : client.session->TakeDue(nowNs))
         connection.Send(message.binary ? net::FrameType::Binary : net::FrameType::Text, message.bytes);
 

@@ -22,8 +22,8 @@ namespace dapscope::storage
 
 namespace
 {
+using capture::TapRecord;
 using inspector::Direction;
-using proxy::TapRecord;
 
 // Messages are handed to the Ingestor in pieces of this size, as the relay hands over what lws delivers.
 constexpr size_t kPieceBytes = 64 * 1024;
@@ -160,7 +160,7 @@ class SessionFeeder
             chunk.opcode = m.opcode;
             chunk.first = i == 0;
             chunk.final = i + 1 == pieces;
-            chunk.bytes = proxy::SharedBytes(std::string(piece));
+            chunk.bytes = capture::SharedBytes(std::string(piece));
             chunk.wireBytes = piece.size();
             chunk.elided = m.elided;
             if (chunk.final)
@@ -180,7 +180,7 @@ class SessionFeeder
         m_ingestor.Apply(head);
         TapRecord body = Record(TapRecord::Type::HttpBody, m.tsNs + m.durNs);
         body.dir = m.dir;
-        body.bytes = proxy::SharedBytes(m.data);
+        body.bytes = capture::SharedBytes(m.data);
         body.wireBytes = m.data.size();
         body.elided = m.elided;
         m_ingestor.Apply(body);

@@ -7,9 +7,9 @@
 namespace dapscope::storage
 {
 
+using capture::TapRecord;
 using inspector::Direction;
 using inspector::Opcode;
-using proxy::TapRecord;
 
 namespace
 {

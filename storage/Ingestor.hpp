@@ -8,8 +8,8 @@
 #include "MessageBlocks.hpp"
 #include "StoreOps.hpp"
 #include "TraceWriter.hpp"
+#include "capture/TapRecord.hpp"
 #include "inspector/SessionInspector.hpp"
-#include "proxy/TapRecord.hpp"
 #include "wire/WsDecoder.hpp"
 
 #include <array>
@@ -47,7 +47,7 @@ class Ingestor
     Ingestor(TraceWriter& writer, IngestOptions options);
 
     // Apply records in relay order.
-    void Apply(proxy::TapRecord& record);
+    void Apply(capture::TapRecord& record);
     // Sessions the relay never closed (capture stopped first) are ended with an error.
     void FinishAll(int64_t nowNs, const std::string& why);
     // The operations of everything applied since the last batch (with session counters and block summaries).
@@ -127,20 +127,20 @@ class Ingestor
         std::string label;       // "session N  client  path" for log lines
     };
 
-    void OpenSession(proxy::TapRecord& record);
-    void AddChunk(Session& session, proxy::TapRecord& record);
+    void OpenSession(capture::TapRecord& record);
+    void AddChunk(Session& session, capture::TapRecord& record);
     // One decoded piece of a WebSocket message (from the relay's bytes, or an imported chunk).
     void AddPart(Session& session, inspector::Direction dir, const wire::DecodedPart& part, int64_t ns);
-    void AddWireBytes(Session& session, proxy::TapRecord& record);
-    void AddHttpHead(Session& session, proxy::TapRecord& record);
-    void AddHttpBody(Session& session, proxy::TapRecord& record);
-    void EndHttp(Session& session, proxy::TapRecord& record);
+    void AddWireBytes(Session& session, capture::TapRecord& record);
+    void AddHttpHead(Session& session, capture::TapRecord& record);
+    void AddHttpBody(Session& session, capture::TapRecord& record);
+    void EndHttp(Session& session, capture::TapRecord& record);
     void StoreHttp(Session& session, inspector::Direction dir, HttpInFlight& message);
     void Complete(Session& session, InFlight& message);
     void Start(InFlight& message, inspector::Direction dir, inspector::Opcode opcode, int64_t ns);
     // What an imported record knows of its message beyond the bytes (sizes, flags), applied to it.
-    void KnownFacts(const proxy::TapRecord& record, uint64_t& size, std::optional<uint64_t>& wireSize, bool& truncated,
-                    bool& redacted) const;
+    void KnownFacts(const capture::TapRecord& record, uint64_t& size, std::optional<uint64_t>& wireSize,
+                    bool& truncated, bool& redacted) const;
     // Imports: stored bytes with [redacted:...] markers in them were redacted by the store they came from.
     bool HoldsMarkers(std::string_view bytes) const;
     // Keep a message's bytes: the first in memory for the inspector, the rest streamed, none past the cap.
@@ -148,7 +148,7 @@ class Ingestor
     // Queue a message's insert with the updates it caused, and count it in its session.
     void Insert(Session& session, op::InsertMessage insert, const std::vector<inspector::MessageUpdate>& updates,
                 bool elided);
-    void CloseSession(Session& session, const proxy::TapRecord& record);
+    void CloseSession(Session& session, const capture::TapRecord& record);
     void Update(int64_t session, const inspector::MessageUpdate& update);
     void FlushSession(Session& session);
     void Log(const std::string& line) const;

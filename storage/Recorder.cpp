@@ -2,7 +2,7 @@
 
 #include "Retention.hpp"
 #include "Store.hpp"
-#include "net/Clock.hpp"
+#include "capture/Clock.hpp"
 
 #include <malloc.h>
 
@@ -11,9 +11,10 @@
 namespace dapscope::storage
 {
 
-Recorder::Recorder(const std::string& storePath, proxy::TapQueue& queue, IngestOptions options)
+Recorder::Recorder(const std::string& storePath, capture::TapQueue& queue, IngestOptions options,
+                   BatchObserver observer)
     : m_path(storePath), m_queue(queue), m_db(OpenForWriting(storePath)), m_writer(m_db),
-      m_ingestor(m_writer, std::move(options))
+      m_ingestor(m_writer, std::move(options)), m_observer(std::move(observer))
 {
     m_writeThread = std::thread([this] { WriteLoop(); });
     m_decodeThread = std::thread([this] { DecodeLoop(); });
@@ -38,12 +39,12 @@ void Recorder::Stop()
 
 void Recorder::DecodeLoop()
 {
-    std::vector<proxy::TapRecord> records;
+    std::vector<capture::TapRecord> records;
     while (m_queue.PopAll(records, std::chrono::milliseconds(50)))
     {
         size_t payload = 0;
         uint64_t applied = 0;
-        for (proxy::TapRecord& record : records)
+        for (capture::TapRecord& record : records)
         {
             payload += record.bytes.size();
             {
@@ -63,7 +64,7 @@ void Recorder::DecodeLoop()
     }
     {
         std::lock_guard lock(m_ingestMutex);
-        m_ingestor.FinishAll(net::WallNs(), "capture stopped before the session ended");
+        m_ingestor.FinishAll(capture::WallNs(), "capture stopped before the session ended");
     }
     HandOff(0, 0);
     std::lock_guard lock(m_mutex);
@@ -82,6 +83,8 @@ void Recorder::HandOff(uint64_t records, size_t tapBytes)
     batch.tapBytes = tapBytes;
     if (batch.ops.empty() && records == 0)
         return;
+    if (m_observer && !batch.ops.empty())
+        m_observer(batch.ops);
     std::unique_lock lock(m_mutex);
     m_changed.wait(lock, [&] { return m_batches.size() < kMaxWaitingBatches; });
     m_batches.push_back(std::move(batch));
@@ -142,7 +145,7 @@ void Recorder::Write(Batch& batch)
         }
         if (attempt == 0)
         {
-            gapStart = net::WallNs();
+            gapStart = capture::WallNs();
             std::fprintf(stderr,
                          "dapscope: cannot write to the store %s: %s; capture paused, relaying goes on, retrying\n",
                          m_path.c_str(), error.c_str());
@@ -168,7 +171,7 @@ void Recorder::Write(Batch& batch)
         try
         {
             m_writer.Begin();
-            m_writer.RecordGap(gapStart, net::WallNs(), lost, error);
+            m_writer.RecordGap(gapStart, capture::WallNs(), lost, error);
             m_writer.Commit();
         }
         catch (const std::exception&)

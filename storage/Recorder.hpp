@@ -7,7 +7,7 @@
 // store takes writes again it records the gap in `capture_gaps` and carries on.
 
 #include "Ingestor.hpp"
-#include "proxy/TapQueue.hpp"
+#include "capture/TapQueue.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,11 +34,15 @@ struct RecorderStats
     std::string lastError;    // the last store error, if any
 };
 
+// Sees each batch on the decode thread before it is written (metrics). It must not block.
+using BatchObserver = std::function<void(const StoreOps&)>;
+
 class Recorder
 {
   public:
     // Opens (creating/migrating) the store; throws StoreError. Starts the threads.
-    Recorder(const std::string& storePath, proxy::TapQueue& queue, IngestOptions options);
+    Recorder(const std::string& storePath, capture::TapQueue& queue, IngestOptions options,
+             BatchObserver observer = {});
     ~Recorder(); // Stop()
 
     // Drain everything queued, end sessions left open, commit, and stop the threads. Idempotent.
@@ -71,10 +76,11 @@ class Recorder
     void ReturnFreeMemory();
 
     std::string m_path;
-    proxy::TapQueue& m_queue;
+    capture::TapQueue& m_queue;
     SQLite::Database m_db; // the only read-write connection (write thread only, after construction)
     TraceWriter m_writer;  // its statements (write thread only)
     Ingestor m_ingestor;   // decode thread only (StoreSession() reads it under m_ingestMutex)
+    BatchObserver m_observer;
     std::mutex m_ingestMutex;
 
     std::mutex m_mutex;                // guards everything below it

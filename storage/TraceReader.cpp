@@ -180,6 +180,8 @@ std::string FilterConditions(const MessageFilter& filter)
         sql += " AND latency_ns >= " + std::to_string(*filter.minLatencyNs);
     if (!filter.text.empty())
         sql += " AND (instr(CAST(data AS TEXT), :text) > 0 OR instr(path, :text) > 0 OR instr(headers, :text) > 0)";
+    if (filter.sinceNs)
+        sql += " AND ts_ns >= " + std::to_string(*filter.sinceNs);
     return sql;
 }
 

@@ -91,11 +91,12 @@ struct MessageFilter
     bool failedOnly = false;             // IsProblem (Problems.hpp): failed, malformed, unanswered, orphan...
     std::optional<int64_t> minLatencyNs; // latency at least this
     std::string text;                    // substring of the stored bytes (and of an HTTP message's path and head)
+    std::optional<int64_t> sinceNs;      // ts_ns at least this
 
     bool Empty() const
     {
         return !dir && !kind && command.empty() && event.empty() && task.empty() && !failedOnly && !minLatencyNs &&
-               text.empty();
+               text.empty() && !sinceNs;
     }
 };
 
@@ -197,6 +198,22 @@ enum class NameColumn
     Task,
 };
 
+// Where TraceReader::Search looks, and where a page of results resumes.
+struct SearchScope
+{
+    std::vector<int64_t> sessions; // all when empty
+    int64_t afterSession = 0;      // resume after the hit (afterSession, afterId): the last one of a previous page
+    int64_t afterId = 0;
+};
+
+// A message found by TraceReader::Search, with a short window of its text around the first match of the filter's
+// text (the start of its stored bytes when there is no text, or its HTTP head when the text is only there).
+struct SearchHit
+{
+    MessageSummary message;
+    std::string excerpt;
+};
+
 struct ExportSpec;
 
 class TraceReader
@@ -255,6 +272,9 @@ class TraceReader
                             const std::function<bool(const TaskMessage&, std::string_view flow)>& visit);
     // Latencies (ns) of the answered requests of `command` in the given sessions (all when empty), in no set order.
     std::vector<int64_t> RequestLatencies(const std::vector<int64_t>& sessions, const std::string& command);
+    // The messages of every session in scope that pass the filter (TraceSearch.cpp): sessions in id order, each
+    // one's messages in id order, at most `limit`. A session that ended before filter.sinceNs is skipped whole.
+    std::vector<SearchHit> Search(const MessageFilter& filter, const SearchScope& scope, int64_t limit);
 
   private:
     // Export.cpp still takes its read transaction on the connection itself (to become a Snapshot).

@@ -312,10 +312,10 @@ const std::string kMadeUpKey = "sk-made-up-export-0000"; // a made-up key, sent 
 constexpr int64_t kT0 = 1795752440000000000;             // 2026-11-27T04:07:20Z
 const std::string kPing = R"({"type":"request","command":"rrext_ping","seq":1})";
 
-proxy::TapRecord Record(proxy::TapRecord::Type type, uint64_t session, int64_t ms,
-                        inspector::Direction dir = inspector::Direction::ClientToServer)
+capture::TapRecord Record(capture::TapRecord::Type type, uint64_t session, int64_t ms,
+                          inspector::Direction dir = inspector::Direction::ClientToServer)
 {
-    proxy::TapRecord r;
+    capture::TapRecord r;
     r.type = type;
     r.session = session;
     r.ns = kT0 + ms * 1000000;
@@ -324,20 +324,20 @@ proxy::TapRecord Record(proxy::TapRecord::Type type, uint64_t session, int64_t m
 }
 
 // The records of one HTTP message: its head, its body (if any) and its end.
-void AddHttp(std::vector<proxy::TapRecord>& out, uint64_t session, int64_t ms, inspector::Direction dir,
+void AddHttp(std::vector<capture::TapRecord>& out, uint64_t session, int64_t ms, inspector::Direction dir,
              std::string head, std::string body = {}, bool generated = false)
 {
-    using T = proxy::TapRecord::Type;
-    proxy::TapRecord h = Record(T::HttpHead, session, ms, dir);
+    using T = capture::TapRecord::Type;
+    capture::TapRecord h = Record(T::HttpHead, session, ms, dir);
     h.wireBytes = head.size();
     h.head = std::move(head);
     h.generated = generated;
     out.push_back(std::move(h));
     if (!body.empty())
     {
-        proxy::TapRecord b = Record(T::HttpBody, session, ms + 1, dir);
+        capture::TapRecord b = Record(T::HttpBody, session, ms + 1, dir);
         b.wireBytes = body.size();
-        b.bytes = proxy::SharedBytes(std::move(body));
+        b.bytes = capture::SharedBytes(std::move(body));
         out.push_back(std::move(b));
     }
     out.push_back(Record(T::HttpEnd, session, ms + 2, dir));
@@ -360,10 +360,10 @@ std::string Frame(uint8_t opcode, std::string_view payload, bool masked)
 void WriteHttpStore(const std::string& path)
 {
     using inspector::Direction;
-    using T = proxy::TapRecord::Type;
+    using T = capture::TapRecord::Type;
     const Direction up = Direction::ClientToServer, down = Direction::ServerToClient;
-    std::vector<proxy::TapRecord> r;
-    proxy::TapRecord open = Record(T::SessionOpen, 1, 0);
+    std::vector<capture::TapRecord> r;
+    capture::TapRecord open = Record(T::SessionOpen, 1, 0);
     open.client = "127.0.0.1:50002";
     open.path = "/task";
     open.upstream = "ws://127.0.0.1:5565";
@@ -382,14 +382,14 @@ void WriteHttpStore(const std::string& path)
     AddHttp(r, 1, 40, down, "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\n",
             "no such task");
     // The 100 Continue is read before the request's body has all arrived.
-    proxy::TapRecord head = Record(T::HttpHead, 1, 50, up);
+    capture::TapRecord head = Record(T::HttpHead, 1, 50, up);
     head.head = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:5565\r\nContent-Type: application/octet-stream\r\n"
                 "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n";
     head.wireBytes = head.head.size();
     r.push_back(head);
     AddHttp(r, 1, 51, down, "HTTP/1.1 100 Continue\r\n\r\n");
-    proxy::TapRecord body = Record(T::HttpBody, 1, 54, up);
-    body.bytes = proxy::SharedBytes(std::string("\xff\x00\x01", 3));
+    capture::TapRecord body = Record(T::HttpBody, 1, 54, up);
+    body.bytes = capture::SharedBytes(std::string("\xff\x00\x01", 3));
     body.wireBytes = 3;
     r.push_back(body);
     r.push_back(Record(T::HttpEnd, 1, 55, up));
@@ -400,7 +400,7 @@ void WriteHttpStore(const std::string& path)
             "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 19\r\nConnection: close\r\n\r\n",
             "engine unreachable\n", true);
     AddHttp(r, 1, 90, up, "GET /status HTTP/1.1\r\nHost: 127.0.0.1:5565\r\n\r\n");
-    proxy::TapRecord close = Record(T::SessionClose, 1, 100);
+    capture::TapRecord close = Record(T::SessionClose, 1, 100);
     close.closedBy = "client";
     r.push_back(close);
 
@@ -418,12 +418,12 @@ void WriteHttpStore(const std::string& path)
             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
             "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n\r\n");
     const std::string ping = Frame(1, kPing, true);
-    proxy::TapRecord sent = Record(T::WsBytes, 2, 10, up);
-    sent.bytes = proxy::SharedBytes(ping);
+    capture::TapRecord sent = Record(T::WsBytes, 2, 10, up);
+    sent.bytes = capture::SharedBytes(ping);
     sent.wireBytes = ping.size();
     sent.firstHeader = 0;
     r.push_back(sent);
-    proxy::TapRecord wsClose = Record(T::SessionClose, 2, 20);
+    capture::TapRecord wsClose = Record(T::SessionClose, 2, 20);
     wsClose.closedBy = "client";
     r.push_back(wsClose);
 

@@ -21,9 +21,9 @@
 #include <random>
 
 using namespace dapscope;
+using capture::TapRecord;
 using inspector::Direction;
 using inspector::Opcode;
-using proxy::TapRecord;
 
 namespace
 {
@@ -115,7 +115,7 @@ void WriteCapture(const std::string& path)
             chunk.first = true;
             chunk.final = sent.durNs == 0;
             chunk.wireBytes = sent.bytes.size() + sent.missing;
-            chunk.bytes = proxy::SharedBytes(sent.bytes);
+            chunk.bytes = capture::SharedBytes(sent.bytes);
             chunk.elided = sent.elided;
             ingestor.Apply(chunk);
             if (sent.durNs)

@@ -39,7 +39,7 @@ void WriteSynthetic(const std::string& path, size_t messages, size_t batch = 100
     storage::TraceWriter writer(db);
     storage::Ingestor ingestor(writer, {});
     bench::SyntheticTraffic traffic;
-    std::vector<proxy::TapRecord> records = traffic.Open();
+    std::vector<capture::TapRecord> records = traffic.Open();
     while (ingestor.Stats().messages < messages)
     {
         traffic.Next(std::min(batch, messages - ingestor.Stats().messages), records);
@@ -301,7 +301,7 @@ TEST(Store, ReaderSeesMessagesWhileTheWriterRuns)
     storage::TraceWriter writer(db);
     storage::Ingestor ingestor(writer, {});
     bench::SyntheticTraffic traffic;
-    std::vector<proxy::TapRecord> records = traffic.Open();
+    std::vector<capture::TapRecord> records = traffic.Open();
     storage::TraceReader reader(path);
     int64_t seen = 0;
     for (int round = 0; round < 5; ++round)

@@ -21,7 +21,7 @@ using namespace dapscope;
 
 namespace
 {
-using proxy::TapRecord;
+using capture::TapRecord;
 using Type = TapRecord::Type;
 constexpr auto kUp = inspector::Direction::ClientToServer;
 constexpr auto kDown = inspector::Direction::ServerToClient;
@@ -52,7 +52,7 @@ class Writer
         r.opcode = opcode;
         r.first = r.final = true;
         r.wireBytes = text.size();
-        r.bytes = proxy::SharedBytes(std::move(text));
+        r.bytes = capture::SharedBytes(std::move(text));
     }
     // A whole HTTP message (head only).
     void Http(uint64_t session, inspector::Direction dir, const std::string& head)

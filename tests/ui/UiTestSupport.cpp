@@ -1,7 +1,7 @@
 #include "UiTestSupport.hpp"
 
 #include "bench/SyntheticStore.hpp"
-#include "proxy/TapRecord.hpp"
+#include "capture/TapRecord.hpp"
 #include "storage/Ingestor.hpp"
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
@@ -29,7 +29,7 @@ std::string MakeDemoStore(const TempDir& dir, int sessions)
 
 namespace
 {
-using proxy::TapRecord;
+using capture::TapRecord;
 using Type = TapRecord::Type;
 constexpr auto kUp = inspector::Direction::ClientToServer;
 constexpr auto kDown = inspector::Direction::ServerToClient;
@@ -61,7 +61,7 @@ struct Records
         if (!body.empty())
         {
             TapRecord& b = Add(Type::HttpBody, ms + 0.05, dir);
-            b.bytes = proxy::SharedBytes(body);
+            b.bytes = capture::SharedBytes(body);
             b.wireBytes = body.size();
         }
         Add(Type::HttpEnd, ms + 0.1, dir);
@@ -108,7 +108,7 @@ std::string Frame(uint8_t opcode, std::string_view payload, bool masked, bool co
 void AddWs(Records& r, double ms, inspector::Direction dir, uint64_t& offset, const std::string& bytes)
 {
     TapRecord& w = r.Add(Type::WsBytes, ms, dir);
-    w.bytes = proxy::SharedBytes(bytes);
+    w.bytes = capture::SharedBytes(bytes);
     w.wireBytes = bytes.size();
     w.offset = offset;
     w.firstHeader = 0;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace dapscope::proxy
+namespace dapscope::capture
 {
 
 namespace
@@ -83,4 +83,4 @@ size_t TapQueue::QueuedBytes()
     return m_bytes;
 }
 
-} // namespace dapscope::proxy
+} // namespace dapscope::capture

@@ -1,5 +1,6 @@
 #pragma once
-// The bounded hand-off between the relay thread and the recorder thread (like Tracy's Network -> Exec).
+// The bounded hand-off between the thread that taps traffic (the relay's, or a client replay's) and the recorder
+// thread (storage::Recorder), like Tracy's Network -> Exec.
 // Push never blocks on the consumer: when the bytes queued or being written exceed the budget, the chunk's
 // bytes are dropped (its metadata is kept, flagged `elided` and counted) so capture can never slow the relay.
 // The budget is the bound on capture memory; small chunks (JSON messages) get a reserve on top of it.
@@ -13,7 +14,7 @@
 #include <mutex>
 #include <vector>
 
-namespace dapscope::proxy
+namespace dapscope::capture
 {
 
 class TapQueue
@@ -59,4 +60,4 @@ class TapQueue
     std::atomic<uint64_t> m_elidedBytes{0};  // bytes dropped
 };
 
-} // namespace dapscope::proxy
+} // namespace dapscope::capture

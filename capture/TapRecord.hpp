@@ -1,5 +1,6 @@
 #pragma once
-// What the relay hands to the recorder: session lifecycle facts and the bytes it forwarded, in relay order.
+// What the relay (proxy/) hands to the recorder (storage/): session lifecycle facts and the bytes it forwarded,
+// in relay order. Its own library, so the store does not depend on the relay.
 // Plain data; the relay thread builds them and never waits for anyone to consume them.
 //
 // A proxied connection is tapped as it goes over the wire: HTTP messages as heads, body bytes and ends (the
@@ -15,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace dapscope::proxy
+namespace dapscope::capture
 {
 
 using inspector::Direction;
@@ -113,4 +114,4 @@ struct TapRecord
     std::string protocol = "websocket"; // SessionOpen: "http" for a proxied connection (until its 101)
 };
 
-} // namespace dapscope::proxy
+} // namespace dapscope::capture

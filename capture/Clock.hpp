@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace dapscope::net
+namespace dapscope::capture
 {
 
 inline int64_t WallNs()
@@ -20,4 +20,4 @@ inline int64_t MonoNs()
         .count();
 }
 
-} // namespace dapscope::net
+} // namespace dapscope::capture

@@ -6,6 +6,10 @@
 #include "metrics/MetricsServer.hpp"
 #include "metrics/TrafficMetrics.hpp"
 #include "net/EngineUri.hpp"
+#include "otlp/OtlpExporter.hpp"
+#include "otlp/OtlpSources.hpp"
+
+#include <prometheus/counter.h>
 
 #include <csignal>
 #include <cstdio>
@@ -38,6 +42,7 @@ struct ProxyArgs
     unsigned upstreamTimeout = 10;
     std::string metrics; // host:port of the /metrics endpoint, "" = none
     size_t metricsLabelCap = metrics::TrafficMetrics::kDefaultLabelCap;
+    std::string otlp; // the OTLP/HTTP collector's URL, "" = none
 };
 
 std::string DefaultUpstream()
@@ -92,9 +97,11 @@ int RunProxy(const ProxyArgs& args)
 
     std::shared_ptr<metrics::TrafficMetrics> traffic;
     std::unique_ptr<metrics::MetricsServer> metricsServer;
+    std::shared_ptr<otlp::OtlpExporter> exporter;
     std::unique_ptr<Capture> capture;
     try
     {
+        std::vector<storage::BatchObserver> observers;
         if (!args.metrics.empty())
         {
             auto address = net::ParseListenAddress(args.metrics, &error);
@@ -103,8 +110,33 @@ int RunProxy(const ProxyArgs& args)
             traffic = std::make_shared<metrics::TrafficMetrics>(args.metricsLabelCap);
             metricsServer = std::make_unique<metrics::MetricsServer>(address->first, address->second,
                                                                      traffic->Registry(), args.accessToken);
-            options.observer = [traffic](const storage::StoreOps& batch) { traffic->Observe(batch); };
+            observers.push_back([traffic](const storage::StoreOps& batch) { traffic->Observe(batch); });
         }
+        if (!args.otlp.empty())
+        {
+            otlp::ExporterOptions exporting;
+            exporting.url = args.otlp;
+            if (traffic)
+            {
+                auto& spans = prometheus::BuildCounter()
+                                  .Name("dapscope_otlp_spans_total")
+                                  .Help("Spans the OTLP exporter delivered to the collector or dropped")
+                                  .Register(*traffic->Registry());
+                exporting.onSent = [&sent = spans.Add({{"outcome", "sent"}})](uint64_t n) { sent.Increment(double(n)); };
+                exporting.onDropped = [&dropped = spans.Add({{"outcome", "dropped"}})](uint64_t n)
+                { dropped.Increment(double(n)); };
+            }
+            exporter = std::make_shared<otlp::OtlpExporter>(std::move(exporting));
+            // The tracer runs on the recorder's decode thread; posting happens on the exporter's own thread.
+            observers.push_back([exporter, tracer = std::make_shared<otlp::BatchTracer>()](
+                                    const storage::StoreOps& batch) { exporter->Submit(tracer->Observe(batch)); });
+        }
+        if (!observers.empty())
+            options.observer = [observers](const storage::StoreOps& batch)
+            {
+                for (const auto& observe : observers)
+                    observe(batch);
+            };
         capture = std::make_unique<Capture>(std::move(options));
     }
     catch (const std::exception& e)
@@ -123,6 +155,8 @@ int RunProxy(const ProxyArgs& args)
         std::printf("dapscope proxy: metrics at http://%s:%d/metrics%s\n",
                     args.metrics.substr(0, args.metrics.rfind(':')).c_str(), metricsServer->Port(),
                     args.accessToken.empty() ? "" : " (basic auth, the access token as password)");
+    if (exporter)
+        std::printf("dapscope proxy: posting traces to %s (OTLP/HTTP JSON)\n", exporter->Endpoint().c_str());
     if (!net::IsLoopbackHost(listen->first))
         std::printf("dapscope proxy: WARNING: listening on %s, reachable from the network; captured traffic may "
                     "contain API keys and other secrets%s\n",
@@ -154,6 +188,14 @@ int RunProxy(const ProxyArgs& args)
     if (stats.lostRecords)
         std::printf("dapscope proxy: %llu record(s) could not be written: %s\n",
                     static_cast<unsigned long long>(stats.lostRecords), stats.lastError.c_str());
+    if (exporter)
+    {
+        capture.reset(); // its last batches reach the exporter before it drains
+        exporter->Stop();
+        otlp::ExporterCounts counts = exporter->Counts();
+        std::printf("dapscope proxy: otlp: %llu span(s) sent, %llu dropped\n",
+                    static_cast<unsigned long long>(counts.sent), static_cast<unsigned long long>(counts.dropped));
+    }
     return kExitOk;
 }
 } // namespace
@@ -217,6 +259,9 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                      "Distinct values of one label (command, event, route, client) before new ones count as \"other\"")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    command->add_option("--otlp", args->otlp,
+                        "Post OpenTelemetry traces of the traffic to this OTLP/HTTP collector (JSON to URL/v1/traces, "
+                        "e.g. http://127.0.0.1:4318); a task is a trace, each exchange a span (docs/observability.md)");
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

@@ -2,16 +2,12 @@
 
 #include "CaptureFields.hpp"
 #include "ExportEncoding.hpp"
+#include "ExportFile.hpp"
 #include "dapscope/Version.hpp"
 
 #include <SQLiteCpp/Transaction.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -27,82 +23,6 @@ namespace json = boost::json;
 namespace
 {
 constexpr int64_t kPageSize = 1000;      // messages read per query
-constexpr size_t kFlushBytes = 1u << 20; // output buffered before each write(2)
-
-// The export file: created 0600 (or stdout for "-"), written through a buffer, removed if the export fails.
-class Output
-{
-  public:
-    explicit Output(const std::string& path) : m_path(path == "-" ? "" : path)
-    {
-        if (m_path.empty())
-        {
-            m_fd = STDOUT_FILENO;
-            return;
-        }
-        m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (m_fd < 0)
-            Fail("cannot create");
-        // An existing file keeps its mode through O_CREAT: exports hold traffic, so make it private too.
-        struct stat info = {};
-        if (::fstat(m_fd, &info) == 0 && S_ISREG(info.st_mode))
-        {
-            m_regular = true;
-            ::fchmod(m_fd, 0600);
-        }
-    }
-    Output(const Output&) = delete;
-    Output& operator=(const Output&) = delete;
-    ~Output()
-    {
-        if (m_path.empty())
-            return;
-        ::close(m_fd);
-        if (!m_finished && m_regular)
-            ::unlink(m_path.c_str());
-    }
-
-    void Write(std::string_view text)
-    {
-        m_buffer += text;
-        if (m_buffer.size() >= kFlushBytes)
-            Flush();
-    }
-
-    // Everything is written: the file stays.
-    void Finish()
-    {
-        Flush();
-        m_finished = true;
-    }
-
-  private:
-    void Flush()
-    {
-        for (size_t done = 0; done < m_buffer.size();)
-        {
-            ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                Fail("cannot write");
-            done += static_cast<size_t>(n);
-        }
-        m_buffer.clear();
-    }
-
-    [[noreturn]] void Fail(const char* what) const
-    {
-        throw std::runtime_error((m_path.empty() ? "stdout" : m_path) + ": " + what + " (" + std::strerror(errno) +
-                                 ")");
-    }
-
-    std::string m_path;      // "" for stdout
-    int m_fd = -1;           // the open file
-    bool m_regular = false;  // a regular file (removed again if the export fails)
-    bool m_finished = false; // Finish() ran
-    std::string m_buffer;    // bytes not written yet
-};
 
 // `text` as a JSON string (control characters escaped).
 std::string Quoted(std::string_view text)
@@ -178,7 +98,7 @@ class Exporter
 class JsonlExporter : public Exporter
 {
   public:
-    JsonlExporter(Output& out, const ExportSpec& spec) : m_out(out), m_spec(spec) {}
+    JsonlExporter(ExportFile& out, const ExportSpec& spec) : m_out(out), m_spec(spec) {}
 
     void Session(const SessionSummary& s) override
     {
@@ -196,7 +116,7 @@ class JsonlExporter : public Exporter
         m_out.Write("\n");
     }
 
-    Output& m_out;
+    ExportFile& m_out;
     const ExportSpec& m_spec;
 };
 
@@ -272,7 +192,7 @@ void PutBody(json::object& o, std::string_view data, std::string_view encodingKe
 class HarExporter : public Exporter
 {
   public:
-    HarExporter(Output& out, const ExportSpec& spec) : m_out(out), m_spec(spec)
+    HarExporter(ExportFile& out, const ExportSpec& spec) : m_out(out), m_spec(spec)
     {
         json::object creator{{"name", "dapscope"}, {"version", kVersion}};
         m_out.Write("{\"log\":{\"version\":\"1.2\",\"creator\":" + json::serialize(creator) + ",\"entries\":[");
@@ -574,7 +494,7 @@ class HarExporter : public Exporter
                 {"_resourceType", "websocket"}};
     }
 
-    Output& m_out;
+    ExportFile& m_out;
     const ExportSpec& m_spec;
     bool m_firstEntry = true;         // no comma before the first entry
     bool m_firstMessage = true;       // no comma before the session's first WebSocket message
@@ -621,7 +541,7 @@ void ExportSessions(TraceReader& reader, const std::vector<int64_t>& ids, const 
         sessions.push_back(std::move(*session));
     }
 
-    Output out(path);
+    ExportFile out(path);
     std::unique_ptr<Exporter> exporter;
     if (spec.format == ExportFormat::Har)
         exporter = std::make_unique<HarExporter>(out, spec);

@@ -1,4 +1,4 @@
-#include "TaskFlow.hpp"
+#include "PipeFlow.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-namespace dapscope::ui
+namespace dapscope::inspector
 {
 
 std::optional<FlowEvent> ParseFlowEvent(int64_t id, int64_t tsNs, std::string_view json)
@@ -134,4 +134,4 @@ std::vector<PipeFlow> BuildPipeFlows(const std::vector<FlowEvent>& events)
     return flows;
 }
 
-} // namespace dapscope::ui
+} // namespace dapscope::inspector

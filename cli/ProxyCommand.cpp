@@ -43,6 +43,7 @@ struct ProxyArgs
     std::string metrics; // host:port of the /metrics endpoint, "" = none
     size_t metricsLabelCap = metrics::TrafficMetrics::kDefaultLabelCap;
     std::string otlp; // the OTLP/HTTP collector's URL, "" = none
+    size_t otlpMaxQueue = otlp::ExporterOptions{}.maxQueuedSpans;
 };
 
 std::string DefaultUpstream()
@@ -116,6 +117,7 @@ int RunProxy(const ProxyArgs& args)
         {
             otlp::ExporterOptions exporting;
             exporting.url = args.otlp;
+            exporting.maxQueuedSpans = args.otlpMaxQueue;
             if (traffic)
             {
                 auto& spans = prometheus::BuildCounter()
@@ -262,6 +264,11 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
     command->add_option("--otlp", args->otlp,
                         "Post OpenTelemetry traces of the traffic to this OTLP/HTTP collector (JSON to URL/v1/traces, "
                         "e.g. http://127.0.0.1:4318); a task is a trace, each exchange a span (docs/observability.md)");
+    command
+        ->add_option("--otlp-max-queue", args->otlpMaxQueue,
+                     "Spans waiting for the collector before new ones are dropped (and counted)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

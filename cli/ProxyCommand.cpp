@@ -3,6 +3,7 @@
 #include "Capture.hpp"
 #include "Commands.hpp"
 #include "inspector/Redactor.hpp"
+#include "metrics/CaptureHealth.hpp"
 #include "metrics/MetricsServer.hpp"
 #include "metrics/TrafficMetrics.hpp"
 #include "net/EngineUri.hpp"
@@ -100,6 +101,7 @@ int RunProxy(const ProxyArgs& args)
     std::unique_ptr<metrics::MetricsServer> metricsServer;
     std::shared_ptr<otlp::OtlpExporter> exporter;
     std::unique_ptr<Capture> capture;
+    std::shared_ptr<metrics::CaptureHealth> health; // reads the capture's recorder at each scrape
     try
     {
         std::vector<storage::BatchObserver> observers;
@@ -140,6 +142,12 @@ int RunProxy(const ProxyArgs& args)
                     observe(batch);
             };
         capture = std::make_unique<Capture>(std::move(options));
+        if (metricsServer)
+        {
+            health = std::make_shared<metrics::CaptureHealth>([&recorder = capture->Recorder()]
+                                                              { return recorder.Stats(); });
+            metricsServer->Add(health);
+        }
     }
     catch (const std::exception& e)
     {
@@ -190,6 +198,7 @@ int RunProxy(const ProxyArgs& args)
     if (stats.lostRecords)
         std::printf("dapscope proxy: %llu record(s) could not be written: %s\n",
                     static_cast<unsigned long long>(stats.lostRecords), stats.lastError.c_str());
+    metricsServer.reset(); // no scrape may reach the recorder while it goes
     if (exporter)
     {
         capture.reset(); // its last batches reach the exporter before it drains

@@ -33,4 +33,9 @@ MetricsServer::MetricsServer(const std::string& host, int port, std::shared_ptr<
 
 MetricsServer::~MetricsServer() = default;
 
+void MetricsServer::Add(const std::weak_ptr<prometheus::Collectable>& collectable)
+{
+    m_exposer->RegisterCollectable(collectable);
+}
+
 } // namespace dapscope::metrics

@@ -2,6 +2,7 @@
 // The /metrics endpoint: prometheus-cpp's exposer (civetweb, threads of its own) serving a registry in the text
 // exposition format on its own listener.
 
+#include <prometheus/collectable.h>
 #include <prometheus/registry.h>
 
 #include <memory>
@@ -25,6 +26,8 @@ class MetricsServer
     ~MetricsServer();
 
     int Port() const { return m_port; }
+    // Also serve what `collectable` collects at each scrape (while it lives).
+    void Add(const std::weak_ptr<prometheus::Collectable>& collectable);
 
   private:
     std::unique_ptr<prometheus::Exposer> m_exposer;

@@ -1,6 +1,10 @@
 #include "TrafficMetrics.hpp"
 
+#include "inspector/Envelope.hpp"
 #include "storage/TraceWriter.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <type_traits>
 
@@ -87,8 +91,28 @@ TrafficMetrics::TrafficMetrics(size_t labelCap)
                     .Help("Messages given to the store: stored whole, truncated (--max-capture-bytes) or elided "
                           "(capture fell behind)")
                     .Register(*m_registry)),
+      m_tasksRunning(prometheus::BuildGauge()
+                         .Name("dapscope_tasks_running")
+                         .Help("Tasks whose last apaevt_status_update says starting, initializing, running or "
+                               "stopping, by pipeline (the status' name)")
+                         .Register(*m_registry)),
+      m_taskObjects(prometheus::BuildCounter()
+                        .Name("dapscope_task_objects_total")
+                        .Help("Objects the engine reports in apaevt_status_update (totalCount, completedCount, "
+                              "failedCount), summed over tasks, by pipeline and figure")
+                        .Register(*m_registry)),
+      m_taskBytes(prometheus::BuildCounter()
+                      .Name("dapscope_task_bytes_total")
+                      .Help("Bytes the engine reports in apaevt_status_update (totalSize, completedSize, failedSize), "
+                            "summed over tasks, by pipeline and figure")
+                      .Register(*m_registry)),
+      m_taskRate(prometheus::BuildGauge()
+                     .Name("dapscope_task_rate")
+                     .Help("The engine's last reported rate of a pipeline's task (rateCount objects/s, rateSize "
+                           "bytes/s), by pipeline and unit")
+                     .Register(*m_registry)),
       m_commands(labelCap), m_subcommands(labelCap), m_eventNames(labelCap), m_clientNames(labelCap),
-      m_routes(labelCap), m_methods(labelCap)
+      m_routes(labelCap), m_methods(labelCap), m_pipelines(labelCap)
 {
 }
 
@@ -195,10 +219,75 @@ void TrafficMetrics::Message(const storage::op::InsertMessage& m)
         break;
     case Kind::Event:
         m_events.Add({{"event", m_eventNames.Bound(env.event)}}).Increment();
+        if (env.event == "apaevt_status_update" && !(row.flags & storage::MessageFlag::Elided))
+            TaskStatus(d.task, inspector::SplitFrame(row.opcode, m.data).json);
         break;
     default:
         break;
     }
+}
+
+// The engine's own task figures (PROTOCOL §6.2, TASK_STATUS): its counters are cumulative per task, so each
+// report adds what grew since the task's previous one. Only numbers and the pipeline's name are read: notes and
+// errors can hold tokens.
+void TrafficMetrics::TaskStatus(const std::string& task, std::string_view json)
+{
+    boost::system::error_code ec;
+    boost::json::value root = boost::json::parse(json, ec);
+    const boost::json::object* body = nullptr;
+    if (!ec && root.is_object())
+        if (const auto* b = root.get_object().if_contains("body"); b && b->is_object())
+            body = &b->get_object();
+    if (!body)
+        return;
+    auto number = [&](const char* key) -> std::optional<double>
+    {
+        const auto* v = body->if_contains(key);
+        if (!v || !v->is_number())
+            return std::nullopt;
+        return v->to_number<double>();
+    };
+    std::string name;
+    if (const auto* n = body->if_contains("name"); n && n->is_string())
+        name = std::string(n->get_string());
+    const std::string key = task.empty() ? name : task;
+    if (key.empty())
+        return;
+    // Finished tasks are remembered (a repeated final report must not count twice) up to a bound.
+    if (m_tasks.size() >= kMaxTasks && !m_tasks.count(key))
+        std::erase_if(m_tasks, [](const auto& entry) { return !entry.second.running; });
+    Task& t = m_tasks[key];
+    if (!t.pipeline)
+        t.pipeline = &m_pipelines.Bound(name.empty() ? "unknown" : name);
+    const std::string& pipeline = *t.pipeline;
+
+    if (auto state = number("state"))
+    {
+        const bool running = *state >= 1 && *state <= 4; // STARTING .. STOPPING
+        if (running != t.running)
+            m_tasksRunning.Add({{"pipeline", pipeline}}).Increment(running ? 1 : -1);
+        t.running = running;
+    }
+    static constexpr const char* kFigures[3] = {"total", "completed", "failed"};
+    static constexpr const char* kCounts[3] = {"totalCount", "completedCount", "failedCount"};
+    static constexpr const char* kSizes[3] = {"totalSize", "completedSize", "failedSize"};
+    for (int i = 0; i < 3; ++i)
+    {
+        if (auto count = number(kCounts[i]); count && *count > t.objects[i])
+        {
+            m_taskObjects.Add({{"pipeline", pipeline}, {"figure", kFigures[i]}}).Increment(*count - t.objects[i]);
+            t.objects[i] = *count;
+        }
+        if (auto size = number(kSizes[i]); size && *size > t.bytes[i])
+        {
+            m_taskBytes.Add({{"pipeline", pipeline}, {"figure", kFigures[i]}}).Increment(*size - t.bytes[i]);
+            t.bytes[i] = *size;
+        }
+    }
+    if (auto rate = number("rateCount"))
+        m_taskRate.Add({{"pipeline", pipeline}, {"unit", "objects_per_second"}}).Set(*rate);
+    if (auto rate = number("rateSize"))
+        m_taskRate.Add({{"pipeline", pipeline}, {"unit", "bytes_per_second"}}).Set(*rate);
 }
 
 void TrafficMetrics::Update(const inspector::MessageUpdate& u)

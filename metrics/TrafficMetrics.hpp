@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,6 +41,7 @@ class TrafficMetrics
 {
   public:
     static constexpr size_t kDefaultLabelCap = 200;
+    static constexpr size_t kMaxTasks = 10000; // tasks whose last figures are kept
 
     explicit TrafficMetrics(size_t labelCap = kDefaultLabelCap);
 
@@ -63,7 +65,16 @@ class TrafficMetrics
         bool named = false; // its client name was counted
     };
 
+    struct Task
+    {
+        const std::string* pipeline = nullptr; // capped label value
+        bool running = false;
+        double objects[3] = {0, 0, 0}; // total, completed, failed, as the engine last reported them
+        double bytes[3] = {0, 0, 0};
+    };
+
     void Message(const storage::op::InsertMessage& m);
+    void TaskStatus(const std::string& task, std::string_view json);
     void Update(const inspector::MessageUpdate& u);
     void Answered(const Request& request, const inspector::Envelope& response, std::optional<int> httpStatus,
                   std::optional<int64_t> latencyNs);
@@ -81,6 +92,10 @@ class TrafficMetrics
     prometheus::Family<prometheus::Counter>& m_bytes;
     prometheus::Family<prometheus::Counter>& m_http;
     prometheus::Family<prometheus::Counter>& m_capture;
+    prometheus::Family<prometheus::Gauge>& m_tasksRunning;
+    prometheus::Family<prometheus::Counter>& m_taskObjects;
+    prometheus::Family<prometheus::Counter>& m_taskBytes;
+    prometheus::Family<prometheus::Gauge>& m_taskRate;
 
     LabelCap m_commands;
     LabelCap m_subcommands;
@@ -88,8 +103,10 @@ class TrafficMetrics
     LabelCap m_clientNames;
     LabelCap m_routes;
     LabelCap m_methods;
+    LabelCap m_pipelines;
     std::unordered_map<int64_t, Request> m_open;       // requests waiting for their answer, by message id
     std::unordered_map<int64_t, Session> m_sessionsBy; // open sessions by id
+    std::unordered_map<std::string, Task> m_tasks;     // tasks seen in apaevt_status_update, by task id
 };
 
 } // namespace dapscope::metrics

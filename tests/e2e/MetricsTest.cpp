@@ -149,6 +149,18 @@ TEST(Metrics, PrometheusScrapesTheCountsOfAScriptedSession)
     auto text = Get(metrics, "/metrics");
     ASSERT_TRUE(text);
     EXPECT_EQ(text->body.find("sk-metrics-test-key"), std::string::npos);
+    // The engine's task figures (the mock engine counts the objects its pipes completed) and capture health.
+    double completed = 0;
+    bool gaps = false;
+    std::istringstream lines(text->body);
+    for (std::string line; std::getline(lines, line);)
+    {
+        if (line.rfind("dapscope_task_objects_total{figure=\"completed\"", 0) == 0)
+            completed += std::stod(line.substr(line.rfind(' ') + 1));
+        gaps = gaps || line == "dapscope_capture_gaps_total 0";
+    }
+    EXPECT_GT(completed, 0) << text->body;
+    EXPECT_TRUE(gaps) << text->body;
     EXPECT_EQ(proxy.Stop(), 0);
 }
 

@@ -76,6 +76,14 @@ class Traffic
         m.decoded.envelope.event = name;
         ops.push_back(std::move(m));
     }
+    void Status(int64_t session, int64_t id, const std::string& task, const std::string& body)
+    {
+        Event(session, id, "apaevt_status_update");
+        auto& m = std::get<op::InsertMessage>(ops.back());
+        m.decoded.task = task;
+        m.data = R"({"type":"event","event":"apaevt_status_update","seq":1,"body":)" + body + "}";
+        m.row.size = m.data.size();
+    }
     void End(int64_t session) { ops.push_back(op::EndSession{session, {}}); }
 
   private:
@@ -177,4 +185,33 @@ TEST(TrafficMetrics, TenThousandDistinctCommandsStayUnderTheLabelCap)
     EXPECT_EQ(SeriesOf(text, "dapscope_events_total"), 51u);
     EXPECT_EQ(Value(text, R"(dapscope_requests_total{command="other",subcommand="",success="false"})"), 9950);
     EXPECT_EQ(Value(text, R"(dapscope_events_total{event="other"})"), 9950);
+}
+
+TEST(TrafficMetrics, TaskFiguresComeFromTheEnginesStatusUpdates)
+{
+    metrics::TrafficMetrics metrics;
+    Traffic t;
+    t.Begin(1);
+    // Two tasks of one pipeline; the engine's counters are cumulative per task.
+    t.Status(1, 1, "a.webhook_1", R"({"name":"hello.webhook_1","state":3,"totalCount":4,"completedCount":3,"failedCount":1,"completedSize":300,"rateCount":2.5,"notes":["tk_secret"]})");
+    t.Status(1, 2, "a.webhook_1", R"({"name":"hello.webhook_1","state":3,"totalCount":6,"completedCount":5,"failedCount":1,"completedSize":500,"rateCount":1.5})");
+    t.Status(1, 3, "b.webhook_1", R"({"name":"hello.webhook_1","state":1,"totalCount":2,"completedCount":2})");
+    metrics.Observe(t.ops);
+    std::string text = Scrape(metrics);
+    EXPECT_EQ(Value(text, R"(dapscope_task_objects_total{figure="total",pipeline="hello.webhook_1"})"), 8);
+    EXPECT_EQ(Value(text, R"(dapscope_task_objects_total{figure="completed",pipeline="hello.webhook_1"})"), 7);
+    EXPECT_EQ(Value(text, R"(dapscope_task_objects_total{figure="failed",pipeline="hello.webhook_1"})"), 1);
+    EXPECT_EQ(Value(text, R"(dapscope_task_bytes_total{figure="completed",pipeline="hello.webhook_1"})"), 500);
+    EXPECT_EQ(Value(text, R"(dapscope_task_rate{pipeline="hello.webhook_1",unit="objects_per_second"})"), 1.5);
+    EXPECT_EQ(Value(text, R"(dapscope_tasks_running{pipeline="hello.webhook_1"})"), 2);
+    EXPECT_EQ(text.find("tk_secret"), std::string::npos);
+
+    // The first task completes and reports its final figures twice: counted once, no longer running.
+    Traffic done;
+    done.Status(1, 4, "a.webhook_1", R"({"name":"hello.webhook_1","state":5,"totalCount":7,"completedCount":6,"failedCount":1})");
+    done.Status(1, 5, "a.webhook_1", R"({"name":"hello.webhook_1","state":5,"totalCount":7,"completedCount":6,"failedCount":1})");
+    metrics.Observe(done.ops);
+    text = Scrape(metrics);
+    EXPECT_EQ(Value(text, R"(dapscope_task_objects_total{figure="total",pipeline="hello.webhook_1"})"), 9);
+    EXPECT_EQ(Value(text, R"(dapscope_tasks_running{pipeline="hello.webhook_1"})"), 1);
 }

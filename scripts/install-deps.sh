@@ -8,20 +8,33 @@ packages=(
     libimgui-dev libglfw3-dev libgl-dev libgtest-dev
     prometheus-cpp-dev libcurl4-openssl-dev
     xvfb xauth libgl1-mesa-dri prometheus
+    nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's does; the two conflict).
+command -v npm >/dev/null || missing+=(npm)
 
-echo "dapscope: installing missing packages: ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "dapscope: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "dapscope: installing missing packages: ${missing[*]}"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "dapscope: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Test-only npm packages (independent decoders the tests check dapscope's output with), from their lock files.
+here=$(cd "$(dirname "$0")/.." && pwd)
+for dir in tests/otlp/node; do
+    if [ ! -d "$here/$dir/node_modules" ]; then
+        echo "dapscope: installing the test packages of $dir (npm ci)"
+        (cd "$here/$dir" && npm ci --no-audit --no-fund --silent)
+    fi
+done

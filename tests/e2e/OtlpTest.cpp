@@ -1,7 +1,9 @@
 // `dapscope proxy --otlp`: the proxy posts the spans of a scripted SDK session to a collector the test runs (an
 // HTTP server on loopback that records what it receives); the spans have the mapping of otlp/Spans.hpp; nothing
 // secret is in them; a collector that refuses for a while gets the spans once it takes them; with the collector
-// gone the relay goes on and the drops are counted; `dapscope export --format otlp` gives the same spans.
+// gone the relay goes on and the drops are counted; `dapscope export --format otlp` gives the same spans. The JSON
+// is also decoded by an independent decoder: the OpenTelemetry JavaScript packages' protobuf definitions
+// (tests/otlp/node, installed by scripts/install-deps.sh).
 
 #include "mock/DemoSession.hpp"
 #include "support/HttpUpstream.hpp"
@@ -126,6 +128,22 @@ class Collector
     test::HttpUpstream m_server;
 };
 
+// The span count the independent decoder (tests/otlp/node/check.js) reads from a file of OTLP JSON lines; -1 when
+// it refuses the file.
+int DecodedSpans(const std::string& file)
+{
+    test::TestProcess check({"/usr/bin/env", "node", std::string(DAPSCOPE_FIXTURES) + "/../otlp/node/check.js", file},
+                            {}, true);
+    std::optional<std::string> line = check.WaitForLine("spans ", 60s);
+    const int status = check.Wait(10s).value_or(-1);
+    if (!line || status != 0)
+    {
+        ADD_FAILURE() << "the OTLP decoder refused " << file << ":\n" << check.Output();
+        return -1;
+    }
+    return std::stoi(line->substr(line->find("spans ") + 6));
+}
+
 // The spans the exchanges of a demo session make: one per answered request.
 size_t Exchanges(const std::vector<SpanRow>& spans)
 {
@@ -217,6 +235,13 @@ TEST(Otlp, TheProxyPostsTheSpansOfASessionWithTheMapping)
     for (std::string line; std::getline(file, line);)
         lines.push_back(line);
     std::vector<SpanRow> stored = Spans(lines);
+    EXPECT_EQ(DecodedSpans(dir.File("spans.json")), static_cast<int>(stored.size()));
+    {
+        std::ofstream posted(dir.File("posted.json"));
+        for (const std::string& body : collector.Bodies())
+            posted << body << "\n";
+    }
+    EXPECT_EQ(DecodedSpans(dir.File("posted.json")), static_cast<int>(spans.size()));
     auto byId = [](std::vector<SpanRow> rows)
     {
         std::sort(rows.begin(), rows.end(), [](const SpanRow& a, const SpanRow& b) { return a.spanId < b.spanId; });

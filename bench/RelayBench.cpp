@@ -4,6 +4,7 @@
 // noise hits them alike; ratios are target / direct.
 
 #include "WsEcho.hpp"
+#include "support/HttpUpstream.hpp"
 #include "support/TestProcess.hpp"
 
 #include <CLI/CLI.hpp>
@@ -605,6 +606,7 @@ int main(int argc, char** argv)
     bool noMitm = false;
     bool inProcessEngine = false;
     bool serveEngine = false;
+    bool observability = false;
     std::string dapscopeBinary = test::BinPath("dapscope");
     std::vector<std::string> proxyArgs;
     std::string keepDb;
@@ -631,6 +633,9 @@ int main(int argc, char** argv)
     app.add_flag("--no-mitmproxy", noMitm, "Do not measure mitmproxy even when installed");
     app.add_flag("--in-process-engine", inProcessEngine,
                  "Run the echo engine on threads of the benchmark instead of a process of its own");
+    app.add_flag("--observability", observability,
+                 "Also measure dapscope with --metrics and --otlp to a collector of this process, and once more with "
+                 "the collector down");
     app.add_flag("--serve-echo-engine", serveEngine)->group(""); // the engine process itself
     CLI11_PARSE(app, argc, argv);
     if (serveEngine)
@@ -674,7 +679,7 @@ int main(int argc, char** argv)
     const std::string enginePort = std::to_string(engineNumber);
     const std::string db = dir->File("bench.db");
 
-    std::vector<Target> targets(6);
+    std::vector<Target> targets(observability ? 8 : 6);
     Target& direct = targets[0];
     Target& dapscope = targets[1];
     Target& haproxy = targets[2];
@@ -700,6 +705,32 @@ int main(int argc, char** argv)
         std::vector<std::string> args{dapscopeBinary, "proxy", "--listen", listen, "--upstream", upstream, "--db", db};
         args.insert(args.end(), proxyArgs.begin(), proxyArgs.end());
         Start(dapscope, args, std::chrono::seconds(15));
+    }
+
+    // dapscope with both observability outputs ("obs": a collector that takes everything; "obs-down": one that is
+    // not there).
+    std::optional<test::HttpUpstream> collector;
+    if (observability)
+    {
+        collector.emplace();
+        int down = 0;
+        {
+            test::HttpUpstream gone; // a port nothing listens on once it is gone
+            down = gone.Port();
+        }
+        const std::pair<const char*, int> variants[] = {{"obs", collector->Port()}, {"obs-down", down}};
+        for (size_t i = 0; i < 2; ++i)
+        {
+            Target& target = targets[6 + i];
+            target.name = variants[i].first;
+            target.port = FreePort();
+            std::vector<std::string> args{dapscopeBinary, "proxy", "--listen", "127.0.0.1:" + std::to_string(target.port),
+                                          "--upstream", "ws://127.0.0.1:" + enginePort, "--db",
+                                          dir->File("bench-obs" + std::to_string(i) + ".db"), "--metrics",
+                                          "127.0.0.1:0", "--otlp", "http://127.0.0.1:" + std::to_string(variants[i].second)};
+            args.insert(args.end(), proxyArgs.begin(), proxyArgs.end());
+            Start(target, args, std::chrono::seconds(15));
+        }
     }
 
     std::string program = FindProgram("/usr/sbin/haproxy", "haproxy");

@@ -4,6 +4,7 @@
 // it, so falling behind would show up here as elided or missing messages, not as a slower relay.
 
 #include "net/WsClient.hpp"
+#include "support/HttpUpstream.hpp"
 #include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 using namespace dapscope;
@@ -49,13 +51,29 @@ int main(int argc, char** argv)
                    "and their responses)")
         ->capture_default_str();
     app.add_option("--seconds", seconds, "How long to sustain the rate")->capture_default_str();
+    std::string observability = "off";
+    app.add_option("--observability", observability,
+                   "off; on: the proxy also serves --metrics and posts --otlp to a collector in this process; down: "
+                   "the same with the collector gone")
+        ->check(CLI::IsMember({"off", "on", "down"}))
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     test::TempDir dir;
     test::MockEngine engine;
     std::string db = dir.File("sustained.db");
-    test::TestProcess proxy({test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
-                             "127.0.0.1:" + std::to_string(engine.Port()), "--db", db, "--quiet"});
+    std::vector<std::string> command{test::BinPath("dapscope"), "proxy", "--listen", "127.0.0.1:0", "--upstream",
+                                  "127.0.0.1:" + std::to_string(engine.Port()), "--db", db, "--quiet"};
+    std::optional<test::HttpUpstream> collector;
+    if (observability != "off")
+    {
+        collector.emplace();
+        const int port = collector->Port();
+        if (observability == "down")
+            collector.reset(); // nothing listens there any more
+        command.insert(command.end(), {"--metrics", "127.0.0.1:0", "--otlp", "http://127.0.0.1:" + std::to_string(port)});
+    }
+    test::TestProcess proxy(command);
     auto line = proxy.WaitForLine("listening on", std::chrono::seconds(10));
     if (!line)
     {
@@ -79,8 +97,9 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    std::printf("sustained capture: %d messages/s (requests + responses) for %d s through dapscope proxy\n", rate,
-                seconds);
+    std::printf("sustained capture: %d messages/s (requests + responses) for %d s through dapscope proxy "
+                "(observability %s)\n",
+                rate, seconds, observability.c_str());
     std::fflush(stdout);
     // Requests go out in 10 ms ticks; responses are drained as they come. A tick that starts late catches up.
     const int64_t requestsPerSecond = rate / 2;
@@ -117,6 +136,9 @@ int main(int argc, char** argv)
     int status = proxy.Wait(std::chrono::seconds(60)).value_or(-1);
     rusage usage{};
     getrusage(RUSAGE_CHILDREN, &usage);
+    if (observability != "off")
+        if (auto otlp = proxy.WaitForLine("otlp: ", std::chrono::seconds(5)))
+            std::printf("%s\n", otlp->c_str());
 
     SQLite::Database store(db, SQLite::OPEN_READONLY);
     int64_t stored = Count(store, "SELECT count(*) FROM messages WHERE opcode IN (1, 2)");

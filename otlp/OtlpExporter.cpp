@@ -180,8 +180,12 @@ void OtlpExporter::Run()
                     for (size_t j = i + 1; j < batches.size(); ++j)
                         for (const auto& s : batches[j])
                             left += s.spans.size();
-                    Dropped(left, "the collector did not take them before the proxy stopped");
                     lock.lock();
+                    left += m_queuedSpans; // and what queued up behind this batch
+                    m_queue.clear();
+                    m_queuedSpans = 0;
+                    lock.unlock();
+                    Dropped(left, "the collector did not take them before the exporter stopped");
                     return;
                 }
             }

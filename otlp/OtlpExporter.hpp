@@ -23,7 +23,7 @@ namespace dapscope::otlp
 struct ExporterOptions
 {
     std::string url;                 // the collector's base URL (http://host:4318); /v1/traces is added
-    size_t maxQueuedSpans = 50000;   // beyond this, new spans are dropped
+    size_t maxQueuedSpans = 20000;   // beyond this, new spans are dropped (about 1 KiB each)
     size_t maxBatchSpans = 1000;     // spans per post
     std::chrono::milliseconds linger{500};       // how long a partial batch waits for more
     std::chrono::milliseconds maxBackoff{5000};  // the longest pause between retries

@@ -26,6 +26,7 @@ App::App(AppOptions options, std::function<void()> wake)
     LoadLayout();
     if (m_options.tab)
         m_requestTab = m_options.tab;
+    m_context.liveFigures = m_options.liveFigures;
     m_open = std::make_unique<OpenStoreDialog>(m_context, [this](const std::string& path) { return OpenStore(path); });
     m_export = std::make_unique<ExportDialog>(m_context);
     RegisterViews();

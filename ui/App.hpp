@@ -29,6 +29,7 @@ struct AppOptions
     std::optional<BottomTab> tab;         // bottom tab to bring forward
     std::string captureInfo;              // embedded proxy: "ws://127.0.0.1:5566 -> ws://engine:5565"
     std::function<size_t()> openSessions; // embedded proxy: sessions open right now
+    std::function<metrics::LiveFigures()> liveFigures; // embedded proxy: its traffic figures now
 };
 
 class App

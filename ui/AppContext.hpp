@@ -8,9 +8,11 @@
 #include "Settings.hpp"
 #include "TaskRunner.hpp"
 #include "TraceModel.hpp"
+#include "metrics/LiveFigures.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +43,7 @@ struct AppContext
     Settings& settings;            // persisted options
     TraceModel* model = nullptr;   // the open store, null when none could be opened
     MessageIndex* index = nullptr; // filtered ids of the current session (null without a store)
+    std::function<metrics::LiveFigures()> liveFigures; // the embedded proxy's figures (empty when not capturing)
 
     // Ask for a frame at `when` even if nothing else happens (the loop sleeps when idle).
     void WakeAt(std::chrono::steady_clock::time_point when)

@@ -2,6 +2,7 @@
 // capturing proxy in the same process (--listen / --upstream), or renders a screenshot and exits (--screenshot).
 
 #include "cli/Capture.hpp"
+#include "metrics/TrafficMetrics.hpp"
 #include "net/EngineUri.hpp"
 #include "platform/GlfwPlatform.hpp"
 #include "storage/Store.hpp"
@@ -92,6 +93,7 @@ int Run(const Args& args)
         return NoDisplay(reason);
 
     // The embedded proxy: relay + recorder threads in this process; the GUI reads the store it writes.
+    std::shared_ptr<metrics::TrafficMetrics> traffic; // the stats view's live figures
     std::unique_ptr<cli::Capture> capture;
     std::string captureInfo;
     if (!args.listen.empty())
@@ -118,6 +120,8 @@ int Run(const Args& args)
             std::printf("%s\n", line.c_str());
             std::fflush(stdout);
         };
+        traffic = std::make_shared<metrics::TrafficMetrics>();
+        options.observer = [traffic](const storage::StoreOps& batch) { traffic->Observe(batch); };
         try
         {
             capture = std::make_unique<cli::Capture>(std::move(options));
@@ -154,7 +158,10 @@ int Run(const Args& args)
         options.tab = tab;
         options.captureInfo = captureInfo;
         if (capture)
+        {
             options.openSessions = [&capture] { return capture->OpenSessions(); };
+            options.liveFigures = [traffic] { return metrics::Summarise(*traffic->Registry()); };
+        }
         {
             ui::App app(options, platform.Waker());
             if (screenshot)

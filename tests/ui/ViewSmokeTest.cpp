@@ -3,6 +3,8 @@
 
 #include "UiTestSupport.hpp"
 #include "bench/SyntheticStore.hpp"
+#include "metrics/LiveFigures.hpp"
+#include "metrics/TrafficMetrics.hpp"
 #include "storage/Problems.hpp"
 #include "storage/Store.hpp"
 #include "storage/TraceWriter.hpp"
@@ -358,6 +360,51 @@ TEST_F(ViewSmokeTest, StatsCountEveryCommandAndHistogramTheBusiestOne)
     EXPECT_EQ(
         static_cast<size_t>(stats->Histogram()->total),
         Ids(m_store, 2, [&](const auto& m) { return IsRequest(m) && m.latencyNs && m.command == command; }).size());
+}
+
+TEST_F(ViewSmokeTest, WhileCapturingStatsShowTheProxysLiveFigures)
+{
+    // The embedded proxy's metrics, fed the operations of a session in progress: one ping answered, one failure,
+    // one request waiting, two events.
+    auto traffic = std::make_shared<metrics::TrafficMetrics>();
+    storage::StoreOps ops;
+    ops.push_back(storage::op::BeginSession{1, {}});
+    auto message = [&](int64_t id, inspector::Kind kind, const char* command, std::optional<int64_t> pair = {},
+                       std::optional<bool> success = {})
+    {
+        storage::op::InsertMessage m;
+        m.row.id = id;
+        m.row.session = 1;
+        m.decoded.envelope.kind = kind;
+        m.decoded.envelope.command = command;
+        m.decoded.envelope.event = kind == inspector::Kind::Event ? command : "";
+        m.decoded.envelope.success = success;
+        m.decoded.pairId = pair;
+        m.decoded.state = pair ? inspector::ExchangeState::Answered : inspector::ExchangeState::Pending;
+        ops.push_back(std::move(m));
+    };
+    message(1, inspector::Kind::Request, "rrext_ping");
+    message(2, inspector::Kind::Response, "rrext_ping", 1, true);
+    message(3, inspector::Kind::Request, "execute");
+    message(4, inspector::Kind::Response, "execute", 3, false);
+    message(5, inspector::Kind::Request, "terminate");
+    message(6, inspector::Kind::Event, "apaevt_task");
+    message(7, inspector::Kind::Event, "apaevt_status_update");
+    traffic->Observe(ops);
+
+    AppOptions options;
+    options.tab = BottomTab::Stats;
+    options.liveFigures = [traffic] { return metrics::Summarise(*traffic->Registry()); };
+    auto app = Open(options);
+    Frames(*app);
+    const std::string& line = app->FindView<StatsView>()->LiveLine();
+    EXPECT_NE(line.find("live: 2 requests (1 failed), 1 pending, 1 session(s) open, 2 events"), std::string::npos)
+        << line;
+
+    // Without a capture there is no live line.
+    auto browsing = Open();
+    Frames(*browsing);
+    EXPECT_TRUE(browsing->FindView<StatsView>()->LiveLine().empty());
 }
 
 TEST_F(ViewSmokeTest, ALiveStoreShowsNewSessionsAndNewMessages)

@@ -4,6 +4,7 @@
 #include "ui/Timeline.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 
 namespace dapscope::ui
@@ -25,8 +26,39 @@ enum Column
 };
 } // namespace
 
+void StatsView::DrawLive()
+{
+    if (!m_ctx.liveFigures)
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    if (m_liveLine.empty() || now - m_liveAt >= std::chrono::seconds(1))
+    {
+        const metrics::LiveFigures f = m_ctx.liveFigures();
+        const double seconds = std::chrono::duration<double>(now - m_liveAt).count();
+        const bool rates = !m_liveLine.empty() && seconds > 0;
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "live: %.0f requests (%.0f failed), %.0f pending, %.0f session(s) open, %.0f events, %.0f "
+                      "task(s) running, %.0f elided",
+                      f.requests, f.failures, f.pending, f.sessionsOpen, f.events, f.tasksRunning, f.elided);
+        m_liveLine = line;
+        if (rates)
+        {
+            std::snprintf(line, sizeof line, "  |  %.1f req/s, %.1f events/s, %s/s",
+                          (f.requests - m_live.requests) / seconds, (f.events - m_live.events) / seconds,
+                          FormatBytes(static_cast<int64_t>((f.bytes - m_live.bytes) / seconds)).c_str());
+            m_liveLine += line;
+        }
+        m_live = f;
+        m_liveAt = now;
+    }
+    m_ctx.WakeAt(m_liveAt + std::chrono::seconds(1));
+    ImGui::TextUnformatted(m_liveLine.c_str());
+}
+
 void StatsView::DrawContent()
 {
+    DrawLive();
     if (!m_ctx.model || (m_ctx.state.session == 0 && !m_model.AllSessions()))
     {
         ImGui::TextDisabled("Select a session to see its statistics.");

@@ -53,6 +53,11 @@ void OtlpExporter::Stop()
     m_wake.notify_all();
     if (m_thread.joinable())
         m_thread.join();
+    if (m_curl)
+        curl_easy_cleanup(m_curl);
+    curl_slist_free_all(m_headers);
+    m_curl = nullptr;
+    m_headers = nullptr;
 }
 
 void OtlpExporter::Submit(std::vector<SessionSpans> spans)
@@ -196,22 +201,24 @@ void OtlpExporter::Run()
 
 bool OtlpExporter::Post(const std::string& body, size_t spans)
 {
-    CURL* curl = curl_easy_init();
-    if (!curl)
-        return false;
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, m_endpoint.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
-    const CURLcode result = curl_easy_perform(curl);
+    // One handle for the thread's life: its connection to the collector is kept alive between posts.
+    if (!m_curl)
+    {
+        m_curl = curl_easy_init();
+        if (!m_curl)
+            return false;
+        m_headers = curl_slist_append(nullptr, "Content-Type: application/json");
+        curl_easy_setopt(m_curl, CURLOPT_URL, m_endpoint.c_str());
+        curl_easy_setopt(m_curl, CURLOPT_HTTPHEADER, m_headers);
+        curl_easy_setopt(m_curl, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.timeout.count()));
+        curl_easy_setopt(m_curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(m_curl, CURLOPT_WRITEFUNCTION, Discard);
+    }
+    curl_easy_setopt(m_curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(m_curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    const CURLcode result = curl_easy_perform(m_curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    curl_easy_getinfo(m_curl, CURLINFO_RESPONSE_CODE, &status);
 
     if (result != CURLE_OK)
         return false; // unreachable, reset, timed out: try again later

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+struct curl_slist;
+
 namespace dapscope::otlp
 {
 
@@ -73,6 +75,8 @@ class OtlpExporter
     bool m_stopping = false;
     std::atomic<uint64_t> m_sent{0}, m_dropped{0}, m_failedPosts{0};
     std::chrono::steady_clock::time_point m_lastLog{};
+    void* m_curl = nullptr;          // the exporter thread's CURL handle (CURL is void in curl.h)
+    curl_slist* m_headers = nullptr; // the Content-Type header
     std::thread m_thread;
 };
 

@@ -247,6 +247,13 @@ TEST(Otlp, TheProxyPostsTheSpansOfASessionWithTheMapping)
         std::sort(rows.begin(), rows.end(), [](const SpanRow& a, const SpanRow& b) { return a.spanId < b.spanId; });
         return rows;
     };
+    // ... and posts them with --otlp.
+    Collector second;
+    test::TestProcess posted({test::BinPath("dapscope"), "export", "1", "--db", dir.File("traces.db"), "--otlp",
+                              second.Url()});
+    ASSERT_EQ(posted.Wait(30s), 0);
+    EXPECT_EQ(Spans(second.Bodies()).size(), stored.size());
+
     std::vector<SpanRow> live = byId(spans), after = byId(stored);
     ASSERT_EQ(live.size(), after.size());
     for (size_t i = 0; i < live.size(); ++i)

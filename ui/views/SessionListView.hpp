@@ -1,7 +1,8 @@
 #pragma once
 // Sessions: the live list of captured connections, WebSocket sessions and plain HTTP connections (Chrome DevTools'
 // connection list). Selecting one shows it in every other view. Hovering a protocol tag shows what the connection
-// negotiated and, for a WebSocket session, its handshake.
+// negotiated and, for a WebSocket session, its handshake. Ctrl+click or the context menu compares two sessions; a
+// replay's "compare" link compares it with its original.
 
 #include "ui/View.hpp"
 
@@ -39,6 +40,7 @@ class SessionListView : public View
     std::vector<std::string> m_drawnTags; // their protocol column
     int64_t m_tooltipSession = 0;         // session of the tooltip shown last frame
     int m_tooltipHandshakeLines = 0;      // handshake lines in it
+    int64_t m_compareA = 0, m_compareB = 0; // the pair of the Compare tab (marked A and B)
 };
 
 } // namespace dapscope::ui

@@ -17,6 +17,13 @@ replay::Recording LoadSession(storage::TraceReader& reader, int64_t session)
         throw std::runtime_error("session " + std::to_string(session) + ": " + error);
     return std::move(*recording);
 }
+
+// What a comparison job hands back.
+struct Compared
+{
+    replay::DiffReport report;
+    std::shared_ptr<const replay::Recording> a, b;
+};
 } // namespace
 
 CompareModel::CompareModel(AppContext& context) : m_ctx(context), m_loader(context.tasks)
@@ -45,6 +52,8 @@ void CompareModel::Reset()
 {
     m_loader.Reset();
     m_report.reset();
+    m_recordingA.reset();
+    m_recordingB.reset();
     m_error.clear();
     m_loading = m_stale = false;
 }
@@ -92,24 +101,29 @@ void CompareModel::Load()
         "Compare #" + std::to_string(a) + " with #" + std::to_string(b), m_ctx.model->Path(),
         [a, b](storage::TraceReader& reader, TaskContext&)
         {
-            const replay::Recording first = LoadSession(reader, a);
-            const replay::Recording second = LoadSession(reader, b);
-            replay::DiffReport report = replay::DiffSessions(first, second);
-            report.a = "session " + std::to_string(a);
-            report.b = "session " + std::to_string(b);
-            return report;
+            Compared compared;
+            compared.a = std::make_shared<const replay::Recording>(LoadSession(reader, a));
+            compared.b = std::make_shared<const replay::Recording>(LoadSession(reader, b));
+            compared.report = replay::DiffSessions(*compared.a, *compared.b);
+            compared.report.a = "session " + std::to_string(a);
+            compared.report.b = "session " + std::to_string(b);
+            return compared;
         },
-        [this](replay::DiffReport& report)
+        [this](Compared& compared)
         {
             m_loading = false;
             m_error.clear();
-            m_report = std::make_unique<replay::DiffReport>(std::move(report));
+            m_report = std::make_unique<replay::DiffReport>(std::move(compared.report));
+            m_recordingA = std::move(compared.a);
+            m_recordingB = std::move(compared.b);
             ++m_reportVersion;
         },
         [this](const std::string& error)
         {
             m_loading = false;
             m_report.reset();
+            m_recordingA.reset();
+            m_recordingB.reset();
             m_error = error;
             ++m_reportVersion;
         });

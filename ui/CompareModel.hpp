@@ -35,6 +35,9 @@ class CompareModel
     const std::string& Error() const { return m_error; }
     // The comparison of A and B (null while loading or after an error).
     const replay::DiffReport* Report() const { return m_report.get(); }
+    // The sessions the report compares (null while there is no report): their messages, for the JSON of a row.
+    const replay::Recording* RecordingA() const { return m_recordingA.get(); }
+    const replay::Recording* RecordingB() const { return m_recordingB.get(); }
     // Bumped when a new report arrived.
     uint64_t ReportVersion() const { return m_reportVersion; }
 
@@ -46,6 +49,7 @@ class CompareModel
     AppContext& m_ctx;
     int64_t m_a = 0, m_b = 0;                           // the pair compared
     std::unique_ptr<replay::DiffReport> m_report;       // of m_a and m_b
+    std::shared_ptr<const replay::Recording> m_recordingA, m_recordingB; // what m_report compares
     std::string m_error;                                // why they could not be compared
     bool m_loading = false;                             // a comparison is running
     bool m_stale = false;                               // a live session of the pair grew

@@ -1,10 +1,14 @@
 // The Compare view and its model over a known pair: the Python SDK's and the TypeScript SDK's fixture sessions
-// (tests/fixtures), imported into one store. What differs between them is read off the fixture files: the
-// TypeScript SDK sends `rrext_process` open without `provider` (the Python SDK sends `"provider": null`), ping
-// without `arguments`, and `clientVersion` in auth; both run the same 37 requests in the same order.
+// (tests/fixtures), imported into one store. The oracle is read off the fixture files themselves (FixtureFacts):
+// both SDKs send the same requests in the same order; the TypeScript SDK sends `rrext_process` open without
+// `provider` where the Python SDK sends `"provider": null`, and `clientVersion` in auth. What the view draws is
+// checked against replay::DiffSessions run here on the same sessions, independently of the view.
 
+#include "../mock/EngineTestUtil.hpp"
 #include "UiTestSupport.hpp"
+#include "replay/Recording.hpp"
 #include "storage/Import.hpp"
+#include "storage/TraceReader.hpp"
 #include "ui/App.hpp"
 #include "ui/CompareModel.hpp"
 #include "ui/platform/HeadlessPlatform.hpp"
@@ -14,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 namespace dapscope::ui
@@ -22,8 +27,83 @@ namespace
 {
 using replay::DiffStatus;
 
-constexpr size_t kRequests = 37;                    // each fixture session's requests
-constexpr size_t kOpensWithoutProvider[] = {10, 12, 14, 16}; // positions of `rrext_process` open with provider null
+// One request of a fixture file, as the SDK sent it.
+struct FixtureRequest
+{
+    std::string command;
+    std::string subcommand;
+    boost::json::value arguments; // null when the request has none
+    bool hasArguments = false;
+};
+
+std::vector<FixtureRequest> FixtureRequests(const std::string& name)
+{
+    std::vector<FixtureRequest> requests;
+    for (const auto& m : mock::test::LoadFixture(name))
+    {
+        if (!m.fromClient)
+            continue;
+        // A DAP binary frame is its JSON header, 0x0A, then the payload (PROTOCOL.md 2.2).
+        const std::string header = m.binary ? m.bytes.substr(0, m.bytes.find('\n')) : m.bytes;
+        const boost::json::object doc = boost::json::parse(header).as_object();
+        if (doc.at("type").as_string() != "request")
+            continue;
+        FixtureRequest r;
+        r.command = doc.at("command").as_string();
+        if (const auto* arguments = doc.if_contains("arguments"))
+        {
+            r.arguments = *arguments;
+            r.hasArguments = true;
+            if (const auto* sub = arguments->as_object().if_contains("subcommand"))
+                r.subcommand = sub->as_string();
+        }
+        requests.push_back(std::move(r));
+    }
+    return requests;
+}
+
+// What the fixture files say about the pair, Python (P) against TypeScript (T).
+struct FixtureFacts
+{
+    size_t requests = 0;                 // in each session, the same commands in the same order
+    std::vector<size_t> providerDropped; // 1-based positions of opens: P sends provider null, T no provider
+    std::vector<size_t> providerBoth;    // opens naming a provider in both
+    size_t auth = 0;                     // position of auth
+    std::string clientVersion;           // what T's auth says in clientVersion (P's has none)
+};
+
+FixtureFacts ReadFixtureFacts()
+{
+    const auto p = FixtureRequests("python-sdk-session.jsonl");
+    const auto t = FixtureRequests("typescript-sdk-session.jsonl");
+    FixtureFacts facts;
+    EXPECT_EQ(p.size(), t.size());
+    facts.requests = std::min(p.size(), t.size());
+    for (size_t i = 0; i < facts.requests; ++i)
+    {
+        EXPECT_EQ(p[i].command, t[i].command) << i;
+        EXPECT_EQ(p[i].subcommand, t[i].subcommand) << i;
+        if (p[i].command == "auth")
+        {
+            facts.auth = i + 1;
+            EXPECT_FALSE(p[i].arguments.as_object().contains("clientVersion"));
+            facts.clientVersion = boost::json::serialize(t[i].arguments.as_object().at("clientVersion"));
+        }
+        if (p[i].subcommand != "open")
+            continue;
+        const auto* providerP = p[i].arguments.as_object().if_contains("provider");
+        const auto* providerT = t[i].arguments.as_object().if_contains("provider");
+        if (providerP && providerP->is_null() && !providerT)
+            facts.providerDropped.push_back(i + 1);
+        else if (providerP && providerT && *providerP == *providerT)
+            facts.providerBoth.push_back(i + 1);
+    }
+    EXPECT_GT(facts.requests, 0u);
+    EXPECT_FALSE(facts.providerDropped.empty());
+    EXPECT_FALSE(facts.providerBoth.empty());
+    EXPECT_TRUE(facts.auth);
+    return facts;
+}
 
 // A store with the two fixture sessions: Python is session 1, TypeScript session 2.
 std::string MakeFixtureStore(const test::TempDir& dir)
@@ -32,6 +112,17 @@ std::string MakeFixtureStore(const test::TempDir& dir)
     storage::ImportFile(store, std::string(DAPSCOPE_FIXTURES) + "/python-sdk-session.jsonl");
     storage::ImportFile(store, std::string(DAPSCOPE_FIXTURES) + "/typescript-sdk-session.jsonl");
     return store;
+}
+
+// replay::DiffSessions of stored sessions a and b, computed here without the GUI.
+replay::DiffReport DiffStored(const std::string& store, int64_t a, int64_t b)
+{
+    storage::TraceReader reader(store);
+    std::string error;
+    auto first = replay::LoadRecording(reader, a, error);
+    auto second = replay::LoadRecording(reader, b, error);
+    EXPECT_TRUE(first && second) << error;
+    return first && second ? replay::DiffSessions(*first, *second) : replay::DiffReport{};
 }
 
 const replay::DiffRow* RowAtA(const replay::DiffReport& report, size_t a)
@@ -47,19 +138,20 @@ const replay::Difference* PathIn(const replay::DiffRow& row, const std::string& 
     return it == row.differences.end() ? nullptr : &*it;
 }
 
-// What the fixture files say about the pair, checked on a report of Python (A) against TypeScript (B).
+// The fixture facts, checked on a report of Python (A) against TypeScript (B).
 void ExpectPythonAgainstTypeScript(const replay::DiffReport& report)
 {
+    const FixtureFacts facts = ReadFixtureFacts();
     EXPECT_EQ(report.outcome, replay::Outcome::Differs);
-    ASSERT_EQ(report.rows.size(), kRequests);
+    ASSERT_EQ(report.rows.size(), facts.requests);
     EXPECT_EQ(report.Count(DiffStatus::OnlyInA), 0u);
     EXPECT_EQ(report.Count(DiffStatus::OnlyInB), 0u);
-    for (size_t i = 0; i < kRequests; ++i)
+    for (size_t i = 0; i < facts.requests; ++i)
     {
         EXPECT_EQ(report.rows[i].a, i + 1);
         EXPECT_EQ(report.rows[i].b, i + 1); // same script, same order
     }
-    for (size_t a : kOpensWithoutProvider)
+    for (size_t a : facts.providerDropped)
     {
         const replay::DiffRow* row = RowAtA(report, a);
         ASSERT_TRUE(row) << a;
@@ -71,19 +163,34 @@ void ExpectPythonAgainstTypeScript(const replay::DiffReport& report)
         EXPECT_EQ(provider->then, "null");
         EXPECT_EQ(provider->now, "(absent)");
     }
-    // The chat question's open names its provider in both: no provider difference there.
-    const replay::DiffRow* chatOpen = RowAtA(report, 19);
-    ASSERT_TRUE(chatOpen);
-    EXPECT_EQ(chatOpen->subcommand, "open");
-    EXPECT_FALSE(PathIn(*chatOpen, "$.arguments.provider"));
-    // auth: only TypeScript sends clientVersion.
-    const replay::DiffRow* auth = RowAtA(report, 1);
+    for (size_t a : facts.providerBoth)
+    {
+        const replay::DiffRow* row = RowAtA(report, a);
+        ASSERT_TRUE(row) << a;
+        EXPECT_FALSE(PathIn(*row, "$.arguments.provider")) << a;
+    }
+    const replay::DiffRow* auth = RowAtA(report, facts.auth);
     ASSERT_TRUE(auth);
     EXPECT_EQ(auth->command, "auth");
     const replay::Difference* version = PathIn(*auth, "$.arguments.clientVersion");
     ASSERT_TRUE(version);
     EXPECT_EQ(version->then, "(absent)");
-    EXPECT_EQ(version->now, "\"1.1.0\"");
+    EXPECT_EQ(version->now, facts.clientVersion);
+}
+
+// The paths a side's tree must highlight: the row's differences that side has a value at.
+std::vector<std::string> PathsPresent(const replay::DiffRow& row, bool inA)
+{
+    std::vector<std::string> paths;
+    for (const replay::Difference& d : row.differences)
+        if ((inA ? d.then : d.now) != "(absent)" && d.path.starts_with("$"))
+            paths.push_back(d.path);
+    return paths;
+}
+
+std::set<std::string> AsSet(const std::vector<std::string>& paths)
+{
+    return {paths.begin(), paths.end()};
 }
 
 TEST(UiCompareModel, ComparesTwoStoredSessionsOnTheTaskRunner)
@@ -144,7 +251,7 @@ class CompareViewTest : public ::testing::Test
     std::unique_ptr<HeadlessPlatform> m_platform;
 };
 
-TEST_F(CompareViewTest, CompareOptionShowsAlignedRowsAndTheFirstDifferenceHighlighted)
+TEST_F(CompareViewTest, CompareOptionShowsAlignedRowsAndTheDifferingPathsHighlighted)
 {
     AppOptions options;
     options.session = 1;
@@ -153,22 +260,51 @@ TEST_F(CompareViewTest, CompareOptionShowsAlignedRowsAndTheFirstDifferenceHighli
     EXPECT_EQ(app->State().bottomTab, BottomTab::Compare);
     auto* view = app->FindView<CompareView>();
     ASSERT_TRUE(view);
-    ASSERT_TRUE(view->Model().Report()) << view->Model().Error();
-    ExpectPythonAgainstTypeScript(*view->Model().Report());
-    EXPECT_EQ(view->DrawnRows(), static_cast<int>(kRequests));
-    // The first differing row (auth) is selected, and its paths are drawn.
+    const replay::DiffReport* report = view->Model().Report();
+    ASSERT_TRUE(report) << view->Model().Error();
+    ExpectPythonAgainstTypeScript(*report);
+
+    // The view shows what DiffSessions finds on its own, row for row.
+    const replay::DiffReport expected = DiffStored(m_store, 1, 2);
+    ASSERT_EQ(report->rows.size(), expected.rows.size());
+    for (size_t i = 0; i < expected.rows.size(); ++i)
+    {
+        EXPECT_EQ(report->rows[i].status, expected.rows[i].status) << i;
+        EXPECT_EQ(report->rows[i].differences.size(), expected.rows[i].differences.size()) << i;
+    }
+    EXPECT_EQ(view->DrawnRows(), static_cast<int>(expected.rows.size()));
+
+    // The first differing row (auth) is selected: its paths listed, and highlighted in A's and B's trees.
+    const FixtureFacts facts = ReadFixtureFacts();
     ASSERT_TRUE(view->SelectedRow());
-    EXPECT_EQ(*view->SelectedRow(), 0u);
-    EXPECT_EQ(view->DrawnPaths(), static_cast<int>(view->Model().Report()->rows[0].differences.size()));
+    EXPECT_EQ(*view->SelectedRow(), facts.auth - 1);
+    const replay::DiffRow& auth = expected.rows[facts.auth - 1];
+    EXPECT_EQ(view->DrawnPaths(), static_cast<int>(auth.differences.size()));
+    EXPECT_EQ(AsSet(view->TreeA().DrawnHighlights()), AsSet(PathsPresent(auth, true)));
+    EXPECT_EQ(AsSet(view->TreeB().DrawnHighlights()), AsSet(PathsPresent(auth, false)));
+    EXPECT_TRUE(AsSet(view->TreeB().DrawnHighlights()).contains("$.arguments.clientVersion"));
+    EXPECT_FALSE(AsSet(view->TreeA().DrawnHighlights()).contains("$.arguments.clientVersion"));
     EXPECT_GT(view->DrawnEvents(), 0);
 
-    // Selecting an open shows its differing paths, among them the provider.
-    view->SelectRow(kOpensWithoutProvider[0] - 1);
+    // An open without provider in B: A's tree highlights the provider, B's (which has none) does not.
+    const size_t open = facts.providerDropped.front() - 1;
+    view->SelectRow(open);
     m_platform->Frame(*app);
     m_platform->Frame(*app);
-    const auto& row = view->Model().Report()->rows[kOpensWithoutProvider[0] - 1];
-    EXPECT_GE(view->DrawnPaths(), 1);
-    EXPECT_EQ(view->DrawnPaths(), static_cast<int>(row.differences.size()));
+    EXPECT_EQ(view->DrawnPaths(), static_cast<int>(expected.rows[open].differences.size()));
+    EXPECT_EQ(AsSet(view->TreeA().DrawnHighlights()), AsSet(PathsPresent(expected.rows[open], true)));
+    EXPECT_TRUE(AsSet(view->TreeA().DrawnHighlights()).contains("$.arguments.provider"));
+    EXPECT_FALSE(AsSet(view->TreeB().DrawnHighlights()).contains("$.arguments.provider"));
+
+    // A matched row highlights nothing.
+    const auto matched = std::find_if(expected.rows.begin(), expected.rows.end(),
+                                      [](const auto& r) { return r.status == DiffStatus::Matched; });
+    ASSERT_NE(matched, expected.rows.end());
+    view->SelectRow(static_cast<size_t>(matched - expected.rows.begin()));
+    m_platform->Frame(*app);
+    EXPECT_EQ(view->DrawnPaths(), 0);
+    EXPECT_TRUE(view->TreeA().DrawnHighlights().empty());
+    EXPECT_TRUE(view->TreeB().DrawnHighlights().empty());
 }
 
 TEST_F(CompareViewTest, TheSessionListMarksThePairAndSwapComparesTheOtherWay)
@@ -182,7 +318,7 @@ TEST_F(CompareViewTest, TheSessionListMarksThePairAndSwapComparesTheOtherWay)
     EXPECT_EQ(app->State().bottomTab, BottomTab::Compare);
     ASSERT_TRUE(view->Model().Report());
     // TypeScript as A: the opens now lack a provider that B has.
-    const replay::DiffRow* row = RowAtA(*view->Model().Report(), kOpensWithoutProvider[0]);
+    const replay::DiffRow* row = RowAtA(*view->Model().Report(), ReadFixtureFacts().providerDropped.front());
     ASSERT_TRUE(row);
     const replay::Difference* provider = PathIn(*row, "$.arguments.provider");
     ASSERT_TRUE(provider);
@@ -199,7 +335,7 @@ TEST_F(CompareViewTest, ASessionComparedWithItselfIsAllMatched)
     auto* view = app->FindView<CompareView>();
     ASSERT_TRUE(view->Model().Report());
     EXPECT_EQ(view->Model().Report()->outcome, replay::Outcome::Equivalent);
-    EXPECT_EQ(view->Model().Report()->Count(DiffStatus::Matched), kRequests);
+    EXPECT_EQ(view->Model().Report()->Count(DiffStatus::Matched), ReadFixtureFacts().requests);
     EXPECT_FALSE(view->SelectedRow()); // nothing differs: nothing selected
     EXPECT_EQ(view->DrawnPaths(), 0);
 }

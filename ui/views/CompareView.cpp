@@ -54,6 +54,20 @@ std::string Latency(const std::optional<int64_t>& ns)
 
 const char* kArrow = " \xE2\x86\x92 "; // " → "
 
+// "12.0 ms → 30.5 ms  (x2.54)": latency in A and in B, and B's over A's.
+std::string LatencyPair(const DiffRow& row)
+{
+    std::string latency = Latency(row.latencyANs) + kArrow + Latency(row.latencyBNs);
+    if (row.latencyANs && row.latencyBNs && *row.latencyANs > 0)
+    {
+        char ratio[32];
+        std::snprintf(ratio, sizeof ratio, "  (x%.2f)",
+                      static_cast<double>(*row.latencyBNs) / static_cast<double>(*row.latencyANs));
+        latency += ratio;
+    }
+    return latency;
+}
+
 std::string Request(const DiffRow& row)
 {
     return row.subcommand.empty() ? row.command : row.command + " (" + row.subcommand + ")";
@@ -209,15 +223,7 @@ void CompareView::DrawRows(const replay::DiffReport& report)
         else
             ImGui::TextUnformatted(success.c_str());
         ImGui::TableNextColumn();
-        std::string latency = Latency(row.latencyANs) + kArrow + Latency(row.latencyBNs);
-        if (row.latencyANs && row.latencyBNs && *row.latencyANs > 0)
-        {
-            char ratio[32];
-            std::snprintf(ratio, sizeof ratio, "  (x%.2f)",
-                          static_cast<double>(*row.latencyBNs) / static_cast<double>(*row.latencyANs));
-            latency += ratio;
-        }
-        ImGui::TextUnformatted(latency.c_str());
+        ImGui::TextUnformatted(LatencyPair(row).c_str());
         ImGui::PopID();
     }
     ImGui::EndTable();
@@ -234,43 +240,84 @@ void CompareView::DrawSelected(const replay::DiffReport& report)
     ImGui::Text("%s", Request(row).c_str());
     ImGui::SameLine();
     ColoredText(StatusColor(row.status), StatusText(row.status));
+    ImGui::SameLine();
+    ImGui::TextDisabled("latency %s", LatencyPair(row).c_str());
     if (!row.note.empty())
         ImGui::TextWrapped("%s", row.note.c_str());
-    if (row.differences.empty())
+    ShowTrees(row);
+    if (!row.differences.empty())
     {
+        const float height =
+            std::min(ImGui::GetContentRegionAvail().y * 0.35f,
+                     ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(row.differences.size() + 2));
+        const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                      ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
+        if (ImGui::BeginTable("differences", 3, flags, ImVec2(0, height)))
+        {
+            ImGui::TableSetupScrollFreeze(0, 1);
+            ImGui::TableSetupColumn("Path", 0, 1.2f);
+            ImGui::TableSetupColumn("A", 0, 1.0f);
+            ImGui::TableSetupColumn("B", 0, 1.0f);
+            ImGui::TableHeadersRow();
+            ImGui::PushFont(CurrentFonts().mono);
+            for (const replay::Difference& d : row.differences)
+            {
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ColoredText(colors::kPending, d.path.c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(d.then.c_str());
+                if (ImGui::IsItemHovered())
+                    ImGui::SetTooltip("%s", d.then.c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(d.now.c_str());
+                if (ImGui::IsItemHovered())
+                    ImGui::SetTooltip("%s", d.now.c_str());
+                ++m_drawnPaths;
+            }
+            ImGui::PopFont();
+            ImGui::EndTable();
+        }
+    }
+    else
         ImGui::TextDisabled(row.status == DiffStatus::Matched ? "Answered alike." : "No differing path.");
-        return;
-    }
-    const float height = std::min(ImGui::GetContentRegionAvail().y * 0.6f,
-                                  ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(row.differences.size() + 2));
-    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                                  ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable("differences", 3, flags, ImVec2(0, height)))
-        return;
-    ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("Path", 0, 1.2f);
-    ImGui::TableSetupColumn("A", 0, 1.0f);
-    ImGui::TableSetupColumn("B", 0, 1.0f);
-    ImGui::TableHeadersRow();
-    ImGui::PushFont(CurrentFonts().mono);
-    for (const replay::Difference& d : row.differences)
+
+    // The exchange of A and of B as JSON trees, the differing paths highlighted.
+    const float height = std::max(ImGui::GetContentRegionAvail().y * 0.6f, ImGui::GetTextLineHeightWithSpacing() * 4);
+    if (ImGui::BeginTable("trees", 2, ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY, ImVec2(0, height)))
     {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("A");
+        ImGui::TableSetupColumn("B");
+        ImGui::TableHeadersRow();
         ImGui::TableNextRow();
-        ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(235, 180, 60, 40));
         ImGui::TableNextColumn();
-        ColoredText(colors::kPending, d.path.c_str());
+        if (row.idA)
+            m_treeA.Draw();
+        else
+            ImGui::TextDisabled("only in B");
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(d.then.c_str());
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("%s", d.then.c_str());
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(d.now.c_str());
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("%s", d.now.c_str());
-        ++m_drawnPaths;
+        if (row.idB)
+            m_treeB.Draw();
+        else
+            ImGui::TextDisabled("only in A");
+        ImGui::EndTable();
     }
-    ImGui::PopFont();
-    ImGui::EndTable();
+}
+
+void CompareView::ShowTrees(const DiffRow& row)
+{
+    if (m_treeRow == m_selected && m_treeVersion == m_model.ReportVersion())
+        return;
+    m_treeRow = m_selected;
+    m_treeVersion = m_model.ReportVersion();
+    std::vector<std::string> paths;
+    for (const replay::Difference& d : row.differences)
+        paths.push_back(d.path);
+    const replay::Recording* a = m_model.RecordingA();
+    const replay::Recording* b = m_model.RecordingB();
+    m_treeA.Set(a && row.idA ? ExchangeDocument(*a, *row.idA) : boost::json::value(), paths);
+    m_treeB.Set(b && row.idB ? ExchangeDocument(*b, *row.idB) : boost::json::value(), paths);
 }
 
 void CompareView::DrawEvents(const replay::DiffReport& report)

@@ -5,6 +5,7 @@
 // The data comes from its CompareModel; a CompareSessions event (the session list) chooses the pair.
 
 #include "ui/CompareModel.hpp"
+#include "ui/DiffTree.hpp"
 #include "ui/View.hpp"
 
 #include <cstddef>
@@ -28,6 +29,9 @@ class CompareView : public View
     int DrawnRows() const { return m_drawnRows; }
     int DrawnPaths() const { return m_drawnPaths; }
     int DrawnEvents() const { return m_drawnEvents; }
+    // The selected row's exchange in A and in B as JSON trees (tests read what they highlighted).
+    const DiffTree& TreeA() const { return m_treeA; }
+    const DiffTree& TreeB() const { return m_treeB; }
 
   protected:
     void DrawContent() override;
@@ -37,11 +41,15 @@ class CompareView : public View
     void DrawRows(const replay::DiffReport& report);
     void DrawSelected(const replay::DiffReport& report);
     void DrawEvents(const replay::DiffReport& report);
+    void ShowTrees(const replay::DiffRow& row); // load the trees when the selected row or the report changed
 
     CompareModel m_model;            // the pair and its comparison
     std::optional<size_t> m_selected; // selected row of the report
     uint64_t m_seenVersion = 0;      // m_model.ReportVersion() m_selected was chosen for
     bool m_onlyDifferences = false;  // hide matched rows
+    DiffTree m_treeA, m_treeB;       // the selected row's exchange in A and in B
+    std::optional<size_t> m_treeRow; // the row they show
+    uint64_t m_treeVersion = 0;      // of the report they show
     int m_drawnRows = 0;             // last frame
     int m_drawnPaths = 0;            //
     int m_drawnEvents = 0;           //

@@ -133,7 +133,7 @@ void CompareView::DrawContent()
     }
     DrawHeader(*report);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImGui::BeginChild("rows", ImVec2(avail.x * 0.58f, 0), false);
+    ImGui::BeginChild("rows", ImVec2(avail.x * 0.5f, 0), false);
     DrawRows(*report);
     ImGui::EndChild();
     ImGui::SameLine();
@@ -162,13 +162,24 @@ void CompareView::DrawHeader(const replay::DiffReport& report)
         m_ctx.bus.Post(CompareSessions{m_model.B(), m_model.A()});
     ImGui::SameLine();
     ImGui::Checkbox("Only differences", &m_onlyDifferences);
-    ImGui::SameLine(0, 16);
+    // The summary line, as `dapscope diff` ends its report.
     const bool equivalent = report.outcome == replay::Outcome::Equivalent;
-    ColoredText(equivalent ? colors::kResponse : colors::kPending, equivalent ? "equivalent" : "different");
+    ColoredText(equivalent ? colors::kResponse : colors::kPending, equivalent ? "equivalent:" : "different:");
     ImGui::SameLine();
-    ImGui::TextDisabled("%zu matched, %zu differ, %zu only in A, %zu only in B%s", report.Count(DiffStatus::Matched),
-                        report.Count(DiffStatus::Differs), report.Count(DiffStatus::OnlyInA),
-                        report.Count(DiffStatus::OnlyInB), m_model.Loading() ? "  (comparing again...)" : "");
+    int64_t eventsA = 0, eventsB = 0;
+    size_t eventNamesDiffering = 0;
+    for (const replay::EventCount& e : report.events)
+    {
+        eventsA += e.then;
+        eventsB += e.now;
+        eventNamesDiffering += e.then != e.now ? 1 : 0;
+    }
+    ImGui::TextDisabled("%zu requests: %zu matched, %zu differ, %zu only in A, %zu only in B; events %lld in A, "
+                        "%lld in B, %zu name(s) differ in count%s",
+                        report.rows.size(), report.Count(DiffStatus::Matched), report.Count(DiffStatus::Differs),
+                        report.Count(DiffStatus::OnlyInA), report.Count(DiffStatus::OnlyInB),
+                        static_cast<long long>(eventsA), static_cast<long long>(eventsB), eventNamesDiffering,
+                        m_model.Loading() ? "  (comparing again...)" : "");
 }
 
 void CompareView::DrawRows(const replay::DiffReport& report)
@@ -248,7 +259,7 @@ void CompareView::DrawSelected(const replay::DiffReport& report)
     if (!row.differences.empty())
     {
         const float height =
-            std::min(ImGui::GetContentRegionAvail().y * 0.35f,
+            std::min(ImGui::GetContentRegionAvail().y * 0.3f,
                      ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(row.differences.size() + 2));
         const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                                       ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
@@ -283,7 +294,9 @@ void CompareView::DrawSelected(const replay::DiffReport& report)
         ImGui::TextDisabled(row.status == DiffStatus::Matched ? "Answered alike." : "No differing path.");
 
     // The exchange of A and of B as JSON trees, the differing paths highlighted.
-    const float height = std::max(ImGui::GetContentRegionAvail().y * 0.6f, ImGui::GetTextLineHeightWithSpacing() * 4);
+    const float line = ImGui::GetFrameHeightWithSpacing();
+    const float events = line * (m_eventsOpen ? 7.0f : 1.2f);
+    const float height = std::max(ImGui::GetContentRegionAvail().y - events, line * 4);
     if (ImGui::BeginTable("trees", 2, ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY, ImVec2(0, height)))
     {
         ImGui::TableSetupScrollFreeze(0, 1);
@@ -322,14 +335,18 @@ void CompareView::ShowTrees(const DiffRow& row)
 
 void CompareView::DrawEvents(const replay::DiffReport& report)
 {
-    ImGui::Spacing();
-    ImGui::Text("Events");
+    const bool differ = std::any_of(report.events.begin(), report.events.end(),
+                                    [](const replay::EventCount& e) { return e.then != e.now; });
     if (report.events.empty())
     {
-        ImGui::SameLine();
-        ImGui::TextDisabled("none in either session");
+        ImGui::TextDisabled("Events: none in either session");
         return;
     }
+    ImGui::SetNextItemOpen(differ, ImGuiCond_Appearing);
+    m_eventsOpen = ImGui::CollapsingHeader(differ ? "Events per name: counts differ###events"
+                                                  : "Events per name: alike###events");
+    if (!m_eventsOpen)
+        return;
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
     if (!ImGui::BeginTable("compare-events", 4, flags))
         return;

@@ -47,6 +47,7 @@ class CompareView : public View
     std::optional<size_t> m_selected; // selected row of the report
     uint64_t m_seenVersion = 0;      // m_model.ReportVersion() m_selected was chosen for
     bool m_onlyDifferences = false;  // hide matched rows
+    bool m_eventsOpen = false;       // the events section was open last frame
     DiffTree m_treeA, m_treeB;       // the selected row's exchange in A and in B
     std::optional<size_t> m_treeRow; // the row they show
     uint64_t m_treeVersion = 0;      // of the report they show

@@ -40,6 +40,7 @@ void SearchModel::Load()
         return;
     m_loading = true;
     storage::SearchScope scope;
+    const int64_t limit = m_hits.empty() ? kFirstPage : kPage;
     if (!m_hits.empty())
     {
         scope.afterSession = m_hits.back().message.session;
@@ -47,12 +48,12 @@ void SearchModel::Load()
     }
     m_loader.Run(
         "Searching all sessions", m_ctx.model->Path(),
-        [filter = m_filter, scope](storage::TraceReader& reader, TaskContext&)
-        { return reader.Search(filter, scope, kPage); },
-        [this](std::vector<storage::SearchHit>& page)
+        [filter = m_filter, scope, limit](storage::TraceReader& reader, TaskContext&)
+        { return reader.Search(filter, scope, limit); },
+        [this, limit](std::vector<storage::SearchHit>& page)
         {
             m_loading = false;
-            m_complete = static_cast<int64_t>(page.size()) < kPage;
+            m_complete = static_cast<int64_t>(page.size()) < limit;
             if (!m_firstPage)
                 m_firstPage = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                     m_started);

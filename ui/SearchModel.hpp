@@ -1,7 +1,7 @@
 #pragma once
 // The data of the filter bar's "All sessions" scope: the messages of every session that pass the filter, found by
 // TraceReader::Search on the task runner a page at a time (sessions in id order, each one's messages in id
-// order), and how long the first page took to arrive.
+// order): a screenful first, then bigger pages as the list is scrolled; and how long the first page took.
 
 #include "AppContext.hpp"
 #include "Loader.hpp"
@@ -18,7 +18,8 @@ namespace dapscope::ui
 class SearchModel
 {
   public:
-    static constexpr int64_t kPage = 500; // hits per page
+    static constexpr int64_t kFirstPage = 50; // hits of the first page: a screenful, shown as soon as found
+    static constexpr int64_t kPage = 500;     // hits of each next page
 
     explicit SearchModel(AppContext& context);
     ~SearchModel() { m_ctx.bus.Unsubscribe(this); }

@@ -15,6 +15,8 @@
 #include "ui/views/CompareView.hpp"
 #include "ui/views/SessionListView.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -369,5 +371,55 @@ TEST_F(CompareViewTest, ASessionComparedWithItselfIsAllMatched)
     EXPECT_EQ(view->DrawnPaths(), 0);
 }
 
+} // namespace
+} // namespace dapscope::ui
+
+namespace dapscope::ui
+{
+namespace
+{
+TEST(CompareViewEvents, AnEventMissingInBShowsUnderItsTaskAndOpensTheEventsSection)
+{
+    // The Python session twice; one apaevt_flow of a task deleted from the second copy.
+    test::TempDir dir;
+    const std::string store = dir.File("twice.db");
+    storage::ImportFile(store, std::string(DAPSCOPE_FIXTURES) + "/python-sdk-session.jsonl");
+    storage::ImportFile(store, std::string(DAPSCOPE_FIXTURES) + "/python-sdk-session.jsonl");
+    std::string task;
+    {
+        SQLite::Database db(store, SQLite::OPEN_READWRITE);
+        SQLite::Statement event(db, "SELECT id, task FROM messages WHERE session_id = 2 AND event = 'apaevt_flow' "
+                                    "AND task IS NOT NULL ORDER BY id LIMIT 1");
+        ASSERT_TRUE(event.executeStep());
+        const int64_t id = event.getColumn(0).getInt64();
+        task = event.getColumn(1).getString();
+        event.reset();
+        db.exec("DELETE FROM messages WHERE id = " + std::to_string(id));
+    }
+    HeadlessPlatform platform(ImVec2(1400, 850));
+    AppOptions options;
+    options.storePath = store;
+    options.session = 1;
+    options.compare = 2;
+    App app(options, [] {});
+    ASSERT_TRUE(platform.RunUntilIdle(app));
+    auto* view = app.FindView<CompareView>();
+    ASSERT_TRUE(view && view->Model().Report()) << view->Model().Error();
+    const replay::DiffReport& report = *view->Model().Report();
+    EXPECT_EQ(report.outcome, replay::Outcome::Differs);
+    const auto pair = std::find_if(report.tasks.begin(), report.tasks.end(),
+                                   [&](const replay::TaskEvents& t) { return t.taskA == task; });
+    ASSERT_NE(pair, report.tasks.end()) << task;
+    EXPECT_EQ(pair->taskB, task); // the same script: the same task id in both copies
+    const auto flow = std::find_if(pair->events.begin(), pair->events.end(),
+                                   [](const replay::EventCount& e) { return e.event == "apaevt_flow"; });
+    ASSERT_NE(flow, pair->events.end());
+    EXPECT_EQ(flow->then - flow->now, 1);
+    // The section opened by itself and lists every task's counts.
+    size_t counts = 0;
+    for (const replay::TaskEvents& t : report.tasks)
+        counts += t.events.size();
+    EXPECT_EQ(view->DrawnEvents(), static_cast<int>(counts));
+}
 } // namespace
 } // namespace dapscope::ui

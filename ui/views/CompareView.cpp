@@ -336,15 +336,17 @@ void CompareView::ShowTrees(const DiffRow& row)
 void CompareView::DrawEvents(const replay::DiffReport& report)
 {
     const bool differ = std::any_of(report.events.begin(), report.events.end(),
-                                    [](const replay::EventCount& e) { return e.then != e.now; });
+                                    [](const replay::EventCount& e) { return e.then != e.now; }) ||
+                        std::any_of(report.tasks.begin(), report.tasks.end(),
+                                    [](const replay::TaskEvents& t) { return !t.CountsAlike(); });
     if (report.events.empty())
     {
         ImGui::TextDisabled("Events: none in either session");
         return;
     }
     ImGui::SetNextItemOpen(differ, ImGuiCond_Appearing);
-    m_eventsOpen = ImGui::CollapsingHeader(differ ? "Events per name: counts differ###events"
-                                                  : "Events per name: alike###events");
+    m_eventsOpen = ImGui::CollapsingHeader(differ ? "Events per task: counts differ###events"
+                                                  : "Events per task: alike###events");
     if (!m_eventsOpen)
         return;
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
@@ -356,12 +358,15 @@ void CompareView::DrawEvents(const replay::DiffReport& report)
     ImGui::TableSetupColumn("B");
     ImGui::TableSetupColumn("In B");
     ImGui::TableHeadersRow();
-    for (const replay::EventCount& e : report.events)
+    // Per task pair (DiffReport::tasks): a line naming A's and B's task, then its events per name.
+    auto countRow = [this](const replay::EventCount& e)
     {
         ++m_drawnEvents;
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
+        ImGui::Indent();
         ColoredText(colors::kEvent, e.event.c_str());
+        ImGui::Unindent();
         ImGui::TableNextColumn();
         ImGui::Text("%lld", static_cast<long long>(e.then));
         ImGui::TableNextColumn();
@@ -373,6 +378,27 @@ void CompareView::DrawEvents(const replay::DiffReport& report)
             ColoredText(colors::kPending, (std::to_string(e.now - e.then) + " extra").c_str());
         else
             ImGui::TextDisabled("same");
+    };
+    for (const replay::TaskEvents& task : report.tasks)
+    {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        const std::string a = task.taskA.empty() ? (task.taskB.empty() ? "no task" : "-") : task.taskA;
+        const std::string b = task.taskB.empty() ? (task.taskA.empty() ? "no task" : "-") : task.taskB;
+        ImGui::Text("task %s / %s", a.c_str(), b.c_str());
+        if (task.firstDifference)
+        {
+            ImGui::TableNextColumn();
+            ImGui::TableNextColumn();
+            ImGui::TableNextColumn();
+            ColoredText(colors::kPending, "body differs");
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("First differing body: %s %s\nA: %s\nB: %s", task.firstDifferingEvent.c_str(),
+                                  task.firstDifference->path.c_str(), task.firstDifference->then.c_str(),
+                                  task.firstDifference->now.c_str());
+        }
+        for (const replay::EventCount& e : task.events)
+            countRow(e);
     }
     ImGui::EndTable();
 }

@@ -237,8 +237,8 @@ void PrintReport(const replay::DiffReport& report, bool all)
             line += "; first differing body: " + t.firstDifferingEvent + " " + t.firstDifference->path + ": " +
                     t.firstDifference->then + " -> " + t.firstDifference->now;
         std::printf("task %s / %s%s%s%s\n", inspector::EscapeForTerminal(a, 60).c_str(),
-                    inspector::EscapeForTerminal(b, 60).c_str(), c.yellow, inspector::EscapeForTerminal(line, 400).c_str(),
-                    c.reset);
+                    inspector::EscapeForTerminal(b, 60).c_str(), c.yellow,
+                    inspector::EscapeForTerminal(line, 400).c_str(), c.reset);
     }
     if (!report.tasks.empty())
         std::printf("%zu of %zu task(s) with the same events in A and B\n", tasksAlike, report.tasks.size());

@@ -163,7 +163,8 @@ TaskEvents CompareTaskEvents(std::string taskA, std::string taskB, const std::ve
     {
         const size_t k = rank[ma->event]++;
         const auto sameName = byNameB.find(ma->event);
-        if (sameName == byNameB.end() || k >= sameName->second.size() || !ma->complete || !sameName->second[k]->complete)
+        if (sameName == byNameB.end() || k >= sameName->second.size() || !ma->complete ||
+            !sameName->second[k]->complete)
             continue;
         const RecordedMessage* mb = sameName->second[k];
         Frame then = ParseFrame(ma->opcode == Opcode::Binary, ma->bytes);
@@ -214,7 +215,7 @@ DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOption
     DiffReport report;
     std::vector<Request> requestsA = RequestsOf(a);
     std::vector<Request> requestsB = RequestsOf(b);
-    Remap remap; // A's values -> B's, learned from the answers compared so far
+    Remap remap;                                  // A's values -> B's, learned from the answers compared so far
     std::map<std::string, std::string> taskPairs; // A's task -> B's, from the first pair of requests naming both
     std::set<std::string> tasksPairedInB;
 
@@ -331,7 +332,8 @@ DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOption
     const EventsByTask eventsA = GroupEvents(a);
     const EventsByTask eventsB = GroupEvents(b);
     static const std::vector<const RecordedMessage*> none;
-    auto eventsOf = [](const EventsByTask& grouped, const std::string& task) -> const std::vector<const RecordedMessage*>&
+    auto eventsOf = [](const EventsByTask& grouped,
+                       const std::string& task) -> const std::vector<const RecordedMessage*>&
     {
         auto it = grouped.events.find(task);
         return it == grouped.events.end() ? none : it->second;

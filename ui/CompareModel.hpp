@@ -47,15 +47,15 @@ class CompareModel
     bool PairIsLive() const;
 
     AppContext& m_ctx;
-    int64_t m_a = 0, m_b = 0;                           // the pair compared
-    std::unique_ptr<replay::DiffReport> m_report;       // of m_a and m_b
+    int64_t m_a = 0, m_b = 0;                                            // the pair compared
+    std::unique_ptr<replay::DiffReport> m_report;                        // of m_a and m_b
     std::shared_ptr<const replay::Recording> m_recordingA, m_recordingB; // what m_report compares
-    std::string m_error;                                // why they could not be compared
-    bool m_loading = false;                             // a comparison is running
-    bool m_stale = false;                               // a live session of the pair grew
-    std::chrono::steady_clock::time_point m_lastLoad{}; // throttles comparisons of live sessions
-    uint64_t m_reportVersion = 0;                       // bumped when m_report is replaced
-    Loader m_loader;                                    // runs the comparisons (last member)
+    std::string m_error;                                                 // why they could not be compared
+    bool m_loading = false;                                              // a comparison is running
+    bool m_stale = false;                                                // a live session of the pair grew
+    std::chrono::steady_clock::time_point m_lastLoad{};                  // throttles comparisons of live sessions
+    uint64_t m_reportVersion = 0;                                        // bumped when m_report is replaced
+    Loader m_loader;                                                     // runs the comparisons (last member)
 };
 
 } // namespace dapscope::ui

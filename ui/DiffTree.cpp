@@ -109,8 +109,8 @@ void DiffTree::DrawNode(const std::string& label, const json::value& value, std:
             kHighlight);
     }
     ImGui::PushID(label.c_str());
-    const bool container = (value.is_object() && !value.get_object().empty()) ||
-                           (value.is_array() && !value.get_array().empty());
+    const bool container =
+        (value.is_object() && !value.get_object().empty()) || (value.is_array() && !value.get_array().empty());
     if (!container)
     {
         ImGui::TreeNodeEx("leaf", ImGuiTreeNodeFlags_Leaf | ImGuiTreeNodeFlags_NoTreePushOnOpen, "%s:", label.c_str());

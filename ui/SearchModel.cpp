@@ -55,8 +55,8 @@ void SearchModel::Load()
             m_loading = false;
             m_complete = static_cast<int64_t>(page.size()) < limit;
             if (!m_firstPage)
-                m_firstPage = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                                    m_started);
+                m_firstPage =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - m_started);
             m_hits.insert(m_hits.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
         },
         [this](const std::string& error)

@@ -43,14 +43,14 @@ class SearchModel
     void Load();
 
     AppContext& m_ctx;
-    storage::MessageFilter m_filter;                       // the search shown
-    std::vector<storage::SearchHit> m_hits;                // found so far
-    bool m_loading = false;                                // a page is being read
-    bool m_complete = false;                               // the last page was short
-    std::string m_error;                                   // why the search failed
-    std::chrono::steady_clock::time_point m_started{};     // Run
-    std::optional<std::chrono::milliseconds> m_firstPage;  // Run -> first page
-    Loader m_loader;                                       // reads the pages (last member)
+    storage::MessageFilter m_filter;                      // the search shown
+    std::vector<storage::SearchHit> m_hits;               // found so far
+    bool m_loading = false;                               // a page is being read
+    bool m_complete = false;                              // the last page was short
+    std::string m_error;                                  // why the search failed
+    std::chrono::steady_clock::time_point m_started{};    // Run
+    std::optional<std::chrono::milliseconds> m_firstPage; // Run -> first page
+    Loader m_loader;                                      // reads the pages (last member)
 };
 
 } // namespace dapscope::ui

@@ -4,6 +4,7 @@
 // `provider` where the Python SDK sends `"provider": null`, and `clientVersion` in auth. What the view draws is
 // checked against replay::DiffSessions run here on the same sessions, independently of the view.
 
+#include "ui/views/CompareView.hpp"
 #include "../mock/EngineTestUtil.hpp"
 #include "UiTestSupport.hpp"
 #include "replay/Recording.hpp"
@@ -12,7 +13,6 @@
 #include "ui/App.hpp"
 #include "ui/CompareModel.hpp"
 #include "ui/platform/HeadlessPlatform.hpp"
-#include "ui/views/CompareView.hpp"
 #include "ui/views/SessionListView.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -84,11 +84,11 @@ std::map<std::string, int64_t> FixtureEvents(const std::string& name)
 // What the fixture files say about the pair, Python (P) against TypeScript (T).
 struct FixtureFacts
 {
-    size_t requests = 0;                 // in each session, the same commands in the same order
-    std::vector<size_t> providerDropped; // 1-based positions of opens: P sends provider null, T no provider
-    std::vector<size_t> providerBoth;    // opens naming a provider in both
-    size_t auth = 0;                     // position of auth
-    std::string clientVersion;           // what T's auth says in clientVersion (P's has none)
+    size_t requests = 0;                             // in each session, the same commands in the same order
+    std::vector<size_t> providerDropped;             // 1-based positions of opens: P sends provider null, T no provider
+    std::vector<size_t> providerBoth;                // opens naming a provider in both
+    size_t auth = 0;                                 // position of auth
+    std::string clientVersion;                       // what T's auth says in clientVersion (P's has none)
     std::map<std::string, int64_t> eventsP, eventsT; // events per name
 };
 
@@ -155,8 +155,8 @@ const replay::DiffRow* RowAtA(const replay::DiffReport& report, size_t a)
 
 const replay::Difference* PathIn(const replay::DiffRow& row, const std::string& path)
 {
-    auto it = std::find_if(row.differences.begin(), row.differences.end(),
-                           [&](const auto& d) { return d.path == path; });
+    auto it =
+        std::find_if(row.differences.begin(), row.differences.end(), [&](const auto& d) { return d.path == path; });
     return it == row.differences.end() ? nullptr : &*it;
 }
 

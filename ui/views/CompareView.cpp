@@ -103,7 +103,8 @@ void CompareView::DrawContent()
     {
         ImGui::TextDisabled("Nothing to compare yet. In the session list, Ctrl+click a second session to compare it");
         ImGui::TextDisabled("with the selected one, or right-click a session: \"Compare with selected session\", or,");
-        ImGui::TextDisabled("on a replay, \"Compare with original\". `dapscope diff A B` compares on the command line.");
+        ImGui::TextDisabled(
+            "on a replay, \"Compare with original\". `dapscope diff A B` compares on the command line.");
         return;
     }
     const replay::DiffReport* report = m_model.Report();
@@ -345,8 +346,8 @@ void CompareView::DrawEvents(const replay::DiffReport& report)
         return;
     }
     ImGui::SetNextItemOpen(differ, ImGuiCond_Appearing);
-    m_eventsOpen = ImGui::CollapsingHeader(differ ? "Events per task: counts differ###events"
-                                                  : "Events per task: alike###events");
+    m_eventsOpen =
+        ImGui::CollapsingHeader(differ ? "Events per task: counts differ###events" : "Events per task: alike###events");
     if (!m_eventsOpen)
         return;
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;

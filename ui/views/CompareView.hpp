@@ -43,17 +43,17 @@ class CompareView : public View
     void DrawEvents(const replay::DiffReport& report);
     void ShowTrees(const replay::DiffRow& row); // load the trees when the selected row or the report changed
 
-    CompareModel m_model;            // the pair and its comparison
+    CompareModel m_model;             // the pair and its comparison
     std::optional<size_t> m_selected; // selected row of the report
-    uint64_t m_seenVersion = 0;      // m_model.ReportVersion() m_selected was chosen for
-    bool m_onlyDifferences = false;  // hide matched rows
-    bool m_eventsOpen = false;       // the events section was open last frame
-    DiffTree m_treeA, m_treeB;       // the selected row's exchange in A and in B
-    std::optional<size_t> m_treeRow; // the row they show
-    uint64_t m_treeVersion = 0;      // of the report they show
-    int m_drawnRows = 0;             // last frame
-    int m_drawnPaths = 0;            //
-    int m_drawnEvents = 0;           //
+    uint64_t m_seenVersion = 0;       // m_model.ReportVersion() m_selected was chosen for
+    bool m_onlyDifferences = false;   // hide matched rows
+    bool m_eventsOpen = false;        // the events section was open last frame
+    DiffTree m_treeA, m_treeB;        // the selected row's exchange in A and in B
+    std::optional<size_t> m_treeRow;  // the row they show
+    uint64_t m_treeVersion = 0;       // of the report they show
+    int m_drawnRows = 0;              // last frame
+    int m_drawnPaths = 0;             //
+    int m_drawnEvents = 0;            //
 };
 
 } // namespace dapscope::ui

@@ -1,8 +1,8 @@
 #pragma once
 // The filter bar above the message table: direction, kind, command, event, task, failed only, latency above,
-// free text, and the scope (this session or all sessions). It only edits a storage::MessageFilter; the MessageIndex runs it in SQL on a background job.
-// Suggestions for command / event / task come from the session itself (TraceReader::DistinctNames, in the
-// background).
+// free text, and the scope (this session or all sessions). It only edits a storage::MessageFilter; the MessageIndex
+// runs it in SQL on a background job. Suggestions for command / event / task come from the session itself
+// (TraceReader::DistinctNames, in the background).
 
 #include "ui/AppContext.hpp"
 #include "ui/Loader.hpp"

@@ -189,8 +189,8 @@ void MessageTableView::DrawSearchResults()
             std::string label = "#" + std::to_string(m.session);
             if (const storage::SessionSummary* s = m_ctx.model->Session(m.session); s && !s->clientName.empty())
                 label += " " + s->clientName;
-            const bool clicked = ImGui::Selectable(label.c_str(), m_ctx.state.message == m.id,
-                                                   ImGuiSelectableFlags_SpanAllColumns);
+            const bool clicked =
+                ImGui::Selectable(label.c_str(), m_ctx.state.message == m.id, ImGuiSelectableFlags_SpanAllColumns);
             const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
             m_drawnHits.push_back({m.session, m.id, ImVec2((min.x + max.x) / 2, (min.y + max.y) / 2)});
             if (clicked)

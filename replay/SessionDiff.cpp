@@ -426,24 +426,22 @@ json::object DiffReportJson(const DiffReport& report)
         rows.push_back(std::move(row));
     }
     out["requests"] = std::move(rows);
-    json::array events;
-    for (const EventCount& e : report.events)
-        events.push_back(json::object{{"event", e.event},
-                                      {"a", e.then},
-                                      {"b", e.now},
-                                      {"missingInB", std::max<int64_t>(0, e.then - e.now)},
-                                      {"extraInB", std::max<int64_t>(0, e.now - e.then)}});
-    out["events"] = std::move(events);
+    // Counts per event name in A and in B, with those missing or extra in B.
+    auto countsJson = [](const std::vector<EventCount>& counts)
+    {
+        json::array out;
+        for (const EventCount& e : counts)
+            out.push_back(json::object{{"event", e.event},
+                                       {"a", e.then},
+                                       {"b", e.now},
+                                       {"missingInB", std::max<int64_t>(0, e.then - e.now)},
+                                       {"extraInB", std::max<int64_t>(0, e.now - e.then)}});
+        return out;
+    };
+    out["events"] = countsJson(report.events);
     json::array tasks;
     for (const TaskEvents& t : report.tasks)
     {
-        json::array counts;
-        for (const EventCount& e : t.events)
-            counts.push_back(json::object{{"event", e.event},
-                                          {"a", e.then},
-                                          {"b", e.now},
-                                          {"missingInB", std::max<int64_t>(0, e.then - e.now)},
-                                          {"extraInB", std::max<int64_t>(0, e.now - e.then)}});
         json::value first = nullptr;
         if (t.firstDifference)
             first = json::object{{"event", t.firstDifferingEvent},
@@ -452,7 +450,7 @@ json::object DiffReportJson(const DiffReport& report)
                                  {"b", t.firstDifference->now}};
         tasks.push_back(json::object{{"taskA", t.taskA},
                                      {"taskB", t.taskB},
-                                     {"events", std::move(counts)},
+                                     {"events", countsJson(t.events)},
                                      {"firstDifferingBody", std::move(first)}});
     }
     out["tasks"] = std::move(tasks);

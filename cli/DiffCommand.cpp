@@ -214,6 +214,34 @@ void PrintReport(const replay::DiffReport& report, bool all)
         std::printf("%-34s  %6lld  %6lld  %s%s%s\n", inspector::EscapeForTerminal(e.event, 34).c_str(),
                     static_cast<long long>(e.then), static_cast<long long>(e.now), c.yellow, delta.c_str(), c.reset);
     }
+    // Events per task: the tasks whose events differ, one line each (counts, then the first differing body).
+    size_t tasksAlike = 0;
+    if (!report.tasks.empty())
+        std::printf("\n");
+    for (const replay::TaskEvents& t : report.tasks)
+    {
+        if (t.CountsAlike() && !t.firstDifference)
+        {
+            ++tasksAlike;
+            continue;
+        }
+        const std::string a = t.taskA.empty() ? (t.taskB.empty() ? "(no task)" : "(none)") : t.taskA;
+        const std::string b = t.taskB.empty() ? (t.taskA.empty() ? "(no task)" : "(none)") : t.taskB;
+        std::string line;
+        for (const replay::EventCount& e : t.events)
+            if (e.then != e.now)
+                line += "; " + e.event + " " + std::to_string(e.then) + " -> " + std::to_string(e.now) +
+                        (e.now < e.then ? " (" + std::to_string(e.then - e.now) + " missing in B)"
+                                        : " (" + std::to_string(e.now - e.then) + " extra in B)");
+        if (t.firstDifference)
+            line += "; first differing body: " + t.firstDifferingEvent + " " + t.firstDifference->path + ": " +
+                    t.firstDifference->then + " -> " + t.firstDifference->now;
+        std::printf("task %s / %s%s%s%s\n", inspector::EscapeForTerminal(a, 60).c_str(),
+                    inspector::EscapeForTerminal(b, 60).c_str(), c.yellow,
+                    inspector::EscapeForTerminal(line, 400).c_str(), c.reset);
+    }
+    if (!report.tasks.empty())
+        std::printf("%zu of %zu task(s) with the same events in A and B\n", tasksAlike, report.tasks.size());
     std::printf("\n%zu requests: %zu matched, %zu differ, %zu only in A, %zu only in B; events %lld in A, %lld in B\n",
                 report.rows.size(), report.Count(DiffStatus::Matched), report.Count(DiffStatus::Differs),
                 report.Count(DiffStatus::OnlyInA), report.Count(DiffStatus::OnlyInB), static_cast<long long>(eventsA),

@@ -49,6 +49,7 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
                 message.command = std::move(summary.command);
                 message.subcommand = std::move(summary.subcommand);
                 message.event = std::move(summary.event);
+                message.task = std::move(summary.task);
                 message.success = summary.success;
                 message.latencyNs = summary.latencyNs;
                 indexById[summary.id] = recording.messages.size();

@@ -27,6 +27,7 @@ struct RecordedMessage
     std::string command;                                             // request command, echoed by its response
     std::string subcommand;                                          // arguments.subcommand
     std::string event;                                               // event name
+    std::string task;                                                // task display id ("" = none known)
     std::optional<bool> success;      // a response's success (nullopt when absent: the SDKs read success)
     std::optional<int64_t> latencyNs; // of its exchange, when answered
     std::optional<size_t> pair;       // index of its request / response in Recording::messages

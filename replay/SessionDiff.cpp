@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 
 namespace dapscope::replay
 {
@@ -114,7 +115,82 @@ void Answer(const Recording& recording, const RecordedMessage& request, std::opt
     latency = request.latencyNs;
 }
 
+// The events of a recording per task, in wire order, and the tasks in order of their first event.
+struct EventsByTask
+{
+    std::map<std::string, std::vector<const RecordedMessage*>> events;
+    std::vector<std::string> order;
+};
+
+EventsByTask GroupEvents(const Recording& recording)
+{
+    EventsByTask out;
+    for (const RecordedMessage& m : recording.messages)
+        if (m.kind == Kind::Event)
+        {
+            auto [it, added] = out.events.try_emplace(m.task);
+            if (added)
+                out.order.push_back(m.task);
+            it->second.push_back(&m);
+        }
+    return out;
+}
+
+// Counts per name, and the first body of A's events that differs from B's event of that name and rank.
+TaskEvents CompareTaskEvents(std::string taskA, std::string taskB, const std::vector<const RecordedMessage*>& a,
+                             const std::vector<const RecordedMessage*>& b, const Remap& remap,
+                             const IgnoredPaths& ignore)
+{
+    TaskEvents task;
+    task.taskA = std::move(taskA);
+    task.taskB = std::move(taskB);
+    std::map<std::string, EventCount> counts;
+    std::map<std::string, std::vector<const RecordedMessage*>> byNameB;
+    for (const RecordedMessage* m : a)
+        ++counts[m->event].then;
+    for (const RecordedMessage* m : b)
+    {
+        ++counts[m->event].now;
+        byNameB[m->event].push_back(m);
+    }
+    for (auto& [name, count] : counts)
+    {
+        count.event = name;
+        task.events.push_back(count);
+    }
+    std::map<std::string, size_t> rank;
+    for (const RecordedMessage* ma : a)
+    {
+        const size_t k = rank[ma->event]++;
+        const auto sameName = byNameB.find(ma->event);
+        if (sameName == byNameB.end() || k >= sameName->second.size() || !ma->complete ||
+            !sameName->second[k]->complete)
+            continue;
+        const RecordedMessage* mb = sameName->second[k];
+        Frame then = ParseFrame(ma->opcode == Opcode::Binary, ma->bytes);
+        const std::string token(StringMember(BodyOf(then.doc), "token")); // pipe ids are scoped by the task token
+        remap.Apply(then.doc, token);
+        const Frame now = ParseFrame(mb->opcode == Opcode::Binary, mb->bytes);
+        std::vector<Difference> differences;
+        std::string path = "$.body";
+        Diff(BodyOf(then.doc), BodyOf(now.doc), path, differences, kMaxDifferences);
+        std::erase_if(differences, [&](const Difference& d) { return ignore.Covers(d.path); });
+        if (!differences.empty())
+        {
+            task.firstDifferingEvent = ma->event;
+            task.firstDifference = differences.front();
+            break;
+        }
+    }
+    return task;
+}
+
 } // namespace
+
+bool TaskEvents::CountsAlike() const
+{
+    return std::all_of(events.begin(), events.end(), [](const EventCount& e) { return e.then == e.now; });
+}
 
 IgnoredPaths::IgnoredPaths(const std::vector<std::string>& patterns)
 {
@@ -139,7 +215,9 @@ DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOption
     DiffReport report;
     std::vector<Request> requestsA = RequestsOf(a);
     std::vector<Request> requestsB = RequestsOf(b);
-    Remap remap; // A's values -> B's, learned from the answers compared so far
+    Remap remap;                                  // A's values -> B's, learned from the answers compared so far
+    std::map<std::string, std::string> taskPairs; // A's task -> B's, from the first pair of requests naming both
+    std::set<std::string> tasksPairedInB;
 
     for (Request& ra : requestsA)
     {
@@ -183,6 +261,9 @@ DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOption
         }
         best->matched = true;
         const RecordedMessage& mb = b.messages[best->message];
+        if (!ma.task.empty() && !mb.task.empty() && !taskPairs.contains(ma.task) &&
+            tasksPairedInB.insert(mb.task).second)
+            taskPairs[ma.task] = mb.task;
         row.b = best->position;
         row.idB = mb.id;
         row.differences = std::move(bestDifferences);
@@ -246,6 +327,34 @@ DiffReport DiffSessions(const Recording& a, const Recording& b, const DiffOption
         count.event = name;
         report.events.push_back(count);
     }
+
+    // Events per task: A's tasks with their counterparts, then B's tasks no task of A was paired with.
+    const EventsByTask eventsA = GroupEvents(a);
+    const EventsByTask eventsB = GroupEvents(b);
+    static const std::vector<const RecordedMessage*> none;
+    auto eventsOf = [](const EventsByTask& grouped,
+                       const std::string& task) -> const std::vector<const RecordedMessage*>&
+    {
+        auto it = grouped.events.find(task);
+        return it == grouped.events.end() ? none : it->second;
+    };
+    std::set<std::string> listedB;
+    for (const std::string& taskA : eventsA.order)
+    {
+        // Events of no task pair with B's events of no task; a task with its counterpart from the rows.
+        std::optional<std::string> taskB;
+        if (taskA.empty())
+            taskB = "";
+        else if (auto it = taskPairs.find(taskA); it != taskPairs.end())
+            taskB = it->second;
+        if (taskB)
+            listedB.insert(*taskB);
+        report.tasks.push_back(CompareTaskEvents(taskA, taskB.value_or(""), eventsOf(eventsA, taskA),
+                                                 taskB ? eventsOf(eventsB, *taskB) : none, remap, options.ignore));
+    }
+    for (const std::string& taskB : eventsB.order)
+        if (!listedB.contains(taskB))
+            report.tasks.push_back(CompareTaskEvents("", taskB, none, eventsOf(eventsB, taskB), remap, options.ignore));
 
     const bool eventsAlike =
         std::all_of(report.events.begin(), report.events.end(), [](const EventCount& e) { return e.then == e.now; });
@@ -317,14 +426,34 @@ json::object DiffReportJson(const DiffReport& report)
         rows.push_back(std::move(row));
     }
     out["requests"] = std::move(rows);
-    json::array events;
-    for (const EventCount& e : report.events)
-        events.push_back(json::object{{"event", e.event},
-                                      {"a", e.then},
-                                      {"b", e.now},
-                                      {"missingInB", std::max<int64_t>(0, e.then - e.now)},
-                                      {"extraInB", std::max<int64_t>(0, e.now - e.then)}});
-    out["events"] = std::move(events);
+    // Counts per event name in A and in B, with those missing or extra in B.
+    auto countsJson = [](const std::vector<EventCount>& counts)
+    {
+        json::array out;
+        for (const EventCount& e : counts)
+            out.push_back(json::object{{"event", e.event},
+                                       {"a", e.then},
+                                       {"b", e.now},
+                                       {"missingInB", std::max<int64_t>(0, e.then - e.now)},
+                                       {"extraInB", std::max<int64_t>(0, e.now - e.then)}});
+        return out;
+    };
+    out["events"] = countsJson(report.events);
+    json::array tasks;
+    for (const TaskEvents& t : report.tasks)
+    {
+        json::value first = nullptr;
+        if (t.firstDifference)
+            first = json::object{{"event", t.firstDifferingEvent},
+                                 {"path", t.firstDifference->path},
+                                 {"a", t.firstDifference->then},
+                                 {"b", t.firstDifference->now}};
+        tasks.push_back(json::object{{"taskA", t.taskA},
+                                     {"taskB", t.taskB},
+                                     {"events", countsJson(t.events)},
+                                     {"firstDifferingBody", std::move(first)}});
+    }
+    out["tasks"] = std::move(tasks);
     return out;
 }
 

@@ -70,6 +70,21 @@ struct DiffRow
     std::string note;
 };
 
+// The events of one task: A's task paired with B's by the requests the rows pair (the first paired request
+// of each task names its counterpart), their events counted per name and their bodies compared in order.
+struct TaskEvents
+{
+    std::string taskA;              // task display id in A ("" = events of no task, or a task only in B)
+    std::string taskB;              // B's task paired with it ("" = none)
+    std::vector<EventCount> events; // per name: `then` in A's task, `now` in B's; sorted by name
+    // The first event of A's task (in A's order) whose body differs from B's event of that name at the same
+    // rank: its name and its first differing path. Informational: it does not change the outcome.
+    std::string firstDifferingEvent;
+    std::optional<Difference> firstDifference;
+
+    bool CountsAlike() const;
+};
+
 struct DiffReport
 {
     std::string a; // what was compared ("session 3", "golden.har")
@@ -77,6 +92,7 @@ struct DiffReport
     Outcome outcome = Outcome::Equivalent;
     std::vector<DiffRow> rows;      // A's requests in order, then those only in B in B's order
     std::vector<EventCount> events; // per event name: `then` in A, `now` in B; sorted by name
+    std::vector<TaskEvents> tasks;  // per task: A's in order of their first event, then B's not paired
 
     size_t Count(DiffStatus status) const;
 };

@@ -1,6 +1,7 @@
 #include "App.hpp"
 
 #include "Style.hpp"
+#include "views/CompareView.hpp"
 #include "views/ExportDialog.hpp"
 #include "views/MessageDetailView.hpp"
 #include "views/MessageTableView.hpp"
@@ -53,6 +54,7 @@ void App::RegisterViews()
     m_views.push_back(std::make_unique<TimelineView>(m_context));
     m_views.push_back(std::make_unique<TasksView>(m_context));
     m_views.push_back(std::make_unique<StatsView>(m_context));
+    m_views.push_back(std::make_unique<CompareView>(m_context));
 }
 
 std::string App::OpenStore(const std::string& path)
@@ -96,6 +98,8 @@ void App::SelectInitial()
         m_bus.Post(SelectSession{session});
     if (m_options.select)
         m_bus.Post(SelectMessage{m_options.select, true});
+    if (m_options.compare && session)
+        m_bus.Post(CompareSessions{session, m_options.compare});
 }
 
 void App::OnSelectSession(int64_t session)

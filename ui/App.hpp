@@ -27,6 +27,7 @@ struct AppOptions
     int64_t session = 0;                  // session to show at start (0 = the newest)
     int64_t select = 0;                   // message to select at start (0 = none)
     std::optional<BottomTab> tab;         // bottom tab to bring forward
+    int64_t compare = 0;                  // compare the session shown with this one at start (0 = none)
     std::string captureInfo;              // embedded proxy: "ws://127.0.0.1:5566 -> ws://engine:5565"
     std::function<size_t()> openSessions; // embedded proxy: sessions open right now
     std::function<metrics::LiveFigures()> liveFigures; // embedded proxy: its traffic figures now

@@ -30,6 +30,8 @@ const char* TabName(BottomTab tab)
         return "Tasks";
     case BottomTab::Stats:
         return "Stats";
+    case BottomTab::Compare:
+        return "Compare";
     default:
         return "Timeline";
     }
@@ -145,7 +147,7 @@ void App::DrawMenuBar()
         ImGui::MenuItem("Follow the tail", nullptr, &m_state.followTail);
         ImGui::MenuItem("Follow new sessions", nullptr, &m_state.autoSelectNewSessions);
         ImGui::Separator();
-        for (BottomTab tab : {BottomTab::Timeline, BottomTab::Tasks, BottomTab::Stats})
+        for (BottomTab tab : {BottomTab::Timeline, BottomTab::Tasks, BottomTab::Stats, BottomTab::Compare})
             if (ImGui::MenuItem(TabName(tab), nullptr, m_state.bottomTab == tab))
                 m_requestTab = tab;
         ImGui::EndMenu();
@@ -236,9 +238,10 @@ void App::DrawBottomTabs(ImVec2 size)
         {
             if (view->Slot() != ViewSlot::Bottom)
                 continue;
-            const BottomTab tab = view->Name() == "Tasks"   ? BottomTab::Tasks
-                                  : view->Name() == "Stats" ? BottomTab::Stats
-                                                            : BottomTab::Timeline;
+            const BottomTab tab = view->Name() == "Tasks"     ? BottomTab::Tasks
+                                  : view->Name() == "Stats"   ? BottomTab::Stats
+                                  : view->Name() == "Compare" ? BottomTab::Compare
+                                                              : BottomTab::Timeline;
             const ImGuiTabItemFlags flags =
                 m_requestTab && *m_requestTab == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
             if (ImGui::BeginTabItem(view->Name().c_str(), nullptr, flags))

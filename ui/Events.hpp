@@ -13,6 +13,7 @@ enum class BottomTab
     Timeline,
     Tasks,
     Stats,
+    Compare,
 };
 
 // Show this session (0 = none) in the message table, the timeline, the tasks and the stats.
@@ -32,6 +33,13 @@ struct SelectMessage
 struct SelectTask
 {
     std::string task;
+};
+
+// Compare session `a` with session `b` in the Compare view (and bring it forward).
+struct CompareSessions
+{
+    int64_t a = 0;
+    int64_t b = 0;
 };
 
 // Enter on a row: bring the detail pane forward and give it the keyboard.

@@ -40,7 +40,8 @@ struct Args
     std::string screenshot;        // write a PNG and exit
     int64_t session = 0;           // session to show
     int64_t select = 0;            // message to select
-    std::string view;              // bottom tab to show (timeline, tasks, stats)
+    int64_t compare = 0;           // session to compare the shown one with
+    std::string view;              // bottom tab to show (timeline, tasks, stats, compare)
     std::string size = "1400x850"; // window size
 };
 
@@ -85,8 +86,10 @@ int Run(const Args& args)
         tab = ui::BottomTab::Tasks;
     else if (args.view == "stats")
         tab = ui::BottomTab::Stats;
+    else if (args.view == "compare")
+        tab = ui::BottomTab::Compare;
     else if (!args.view.empty() && args.view != "sessions" && args.view != "messages")
-        return Fail("--view: expected timeline, tasks, stats, sessions or messages");
+        return Fail("--view: expected timeline, tasks, stats, compare, sessions or messages");
 
     const std::string storePath = args.store.empty() ? storage::DefaultStorePath() : args.store;
     if (std::string reason = ui::NoDisplayReason(); !reason.empty())
@@ -155,6 +158,7 @@ int Run(const Args& args)
         options.configFolder = config;
         options.session = args.session;
         options.select = args.select;
+        options.compare = args.compare;
         options.tab = tab;
         options.captureInfo = captureInfo;
         if (capture)
@@ -206,7 +210,8 @@ int main(int argc, char** argv)
     cli.add_option("--screenshot", args.screenshot, "Render a few frames, write this PNG and exit");
     cli.add_option("--session", args.session, "Session to show (default: the newest)");
     cli.add_option("--select", args.select, "Message to select (shows its session and its detail)");
-    cli.add_option("--view", args.view, "Bottom tab to show: timeline, tasks or stats");
+    cli.add_option("--compare", args.compare, "Compare the session shown with this session (the Compare tab)");
+    cli.add_option("--view", args.view, "Bottom tab to show: timeline, tasks, stats or compare");
     cli.add_option("--size", args.size, "Window size, WIDTHxHEIGHT (default 1400x850)");
     try
     {

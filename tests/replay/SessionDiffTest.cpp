@@ -199,3 +199,85 @@ TEST(SessionDiff, AMissingEventMakesTheSessionsDiffer)
     ASSERT_EQ(report.events.size(), 1u);
     EXPECT_EQ(report.events[0].now, 0);
 }
+
+namespace
+{
+// Session() with the store's task column filled as the correlator fills it: every message naming the token.
+replay::Recording SessionWithTask(const std::string& token, int pipe, const std::string& task)
+{
+    replay::Recording r = Session(token, pipe);
+    for (replay::RecordedMessage& m : r.messages)
+        if (m.bytes.find("\"" + token + "\"") != std::string::npos)
+            m.task = task;
+    return r;
+}
+
+replay::RecordedMessage& EventOf(replay::Recording& r)
+{
+    for (replay::RecordedMessage& m : r.messages)
+        if (m.kind == inspector::Kind::Event)
+            return m;
+    throw std::runtime_error("no event");
+}
+} // namespace
+
+TEST(SessionDiff, EventsPerTaskPairTheTasksOfPairedRequestsAndCompareTheirBodies)
+{
+    // Another token in B, handed out by execute: the task's events and bodies compare equal through it.
+    replay::Recording a = SessionWithTask("tok-a", 1, "ta.webhook_1");
+    replay::Recording b = SessionWithTask("tok-b", 2, "tb.webhook_1");
+    ASSERT_EQ(EventOf(a).task, "ta.webhook_1");
+    replay::DiffReport report = replay::DiffSessions(a, b);
+    ASSERT_EQ(report.tasks.size(), 1u);
+    EXPECT_EQ(report.tasks[0].taskA, "ta.webhook_1");
+    EXPECT_EQ(report.tasks[0].taskB, "tb.webhook_1");
+    ASSERT_EQ(report.tasks[0].events.size(), 1u);
+    EXPECT_EQ(report.tasks[0].events[0].event, "apaevt_status_update");
+    EXPECT_EQ(report.tasks[0].events[0].then, 1);
+    EXPECT_EQ(report.tasks[0].events[0].now, 1);
+    EXPECT_TRUE(report.tasks[0].CountsAlike());
+    EXPECT_FALSE(report.tasks[0].firstDifference) << report.tasks[0].firstDifference->path;
+
+    // A body that says more in B: its first differing path, A's and B's values.
+    const std::string body = R"("body":{"token":"tok-b"})";
+    std::string& bytes = EventOf(b).bytes;
+    ASSERT_NE(bytes.find(body), std::string::npos);
+    bytes.replace(bytes.find(body), body.size(), R"("body":{"token":"tok-b","state":"failed"})");
+    report = replay::DiffSessions(a, b);
+    ASSERT_EQ(report.tasks.size(), 1u);
+    EXPECT_TRUE(report.tasks[0].CountsAlike());
+    EXPECT_EQ(report.tasks[0].firstDifferingEvent, "apaevt_status_update");
+    ASSERT_TRUE(report.tasks[0].firstDifference);
+    EXPECT_EQ(report.tasks[0].firstDifference->path, "$.body.state");
+    EXPECT_EQ(report.tasks[0].firstDifference->then, "(absent)");
+    EXPECT_EQ(report.tasks[0].firstDifference->now, "\"failed\"");
+    const auto json = replay::DiffReportJson(report);
+    const auto& task = json.at("tasks").as_array().at(0).as_object();
+    EXPECT_EQ(task.at("taskB").as_string(), "tb.webhook_1");
+    EXPECT_EQ(task.at("firstDifferingBody").at("path").as_string(), "$.body.state");
+    // --ignore covers event bodies too.
+    replay::DiffOptions options;
+    options.ignore = replay::IgnoredPaths({"$.body.state"});
+    EXPECT_FALSE(replay::DiffSessions(a, b, options).tasks[0].firstDifference);
+}
+
+TEST(SessionDiff, AnEventMissingInATaskOfBIsCountedForThatTask)
+{
+    replay::Recording a = SessionWithTask("tok-a", 1, "ta.webhook_1");
+    replay::Recording b = SessionWithTask("tok-b", 1, "tb.webhook_1");
+    std::erase_if(b.messages, [](const replay::RecordedMessage& m) { return m.kind == inspector::Kind::Event; });
+    for (auto& m : b.messages) // the event was message 4: the pairs after it move up by one
+        if (m.pair && *m.pair > 4)
+            --*m.pair;
+    const replay::DiffReport report = replay::DiffSessions(a, b);
+    ASSERT_EQ(report.tasks.size(), 1u);
+    EXPECT_EQ(report.tasks[0].taskA, "ta.webhook_1");
+    EXPECT_EQ(report.tasks[0].taskB, "tb.webhook_1");
+    ASSERT_EQ(report.tasks[0].events.size(), 1u);
+    EXPECT_EQ(report.tasks[0].events[0].then, 1);
+    EXPECT_EQ(report.tasks[0].events[0].now, 0);
+    EXPECT_FALSE(report.tasks[0].CountsAlike());
+    const auto json = replay::DiffReportJson(report);
+    const auto& counts = json.at("tasks").as_array().at(0).at("events").as_array();
+    EXPECT_EQ(counts.at(0).at("missingInB").as_int64(), 1);
+}

@@ -4,6 +4,7 @@
 #include "UiTestSupport.hpp"
 #include "mock/DemoSession.hpp"
 #include "mock/MockEngineServer.hpp"
+#include "storage/Import.hpp"
 #include "storage/TraceReader.hpp"
 
 #include <gtest/gtest.h>
@@ -128,6 +129,25 @@ TEST_F(GuiProcessTest, HttpExchangeScreenshotShowsTheExchangeAndNoKey)
                                    std::filesystem::copy_options::overwrite_existing);
 }
 
+// The Compare view of the two SDK fixture sessions; also docs/screenshots/compare.png (DAPSCOPE_SCREENSHOT_DIR).
+TEST_F(GuiProcessTest, CompareScreenshotShowsTheDifferingRows)
+{
+    m_store = m_dir.File("sdks.db");
+    storage::ImportFile(m_store, std::string(DAPSCOPE_FIXTURES) + "/python-sdk-session.jsonl");
+    storage::ImportFile(m_store, std::string(DAPSCOPE_FIXTURES) + "/typescript-sdk-session.jsonl");
+    const Image compare =
+        Screenshot("compare.png", {"--session", "1", "--compare", "2", "--view", "compare"}, "1500x1000");
+    // --compare brings the Compare tab forward whatever --view says: the picture to tell it from has no pair.
+    const Image timeline = Screenshot("timeline.png", {"--session", "1", "--view", "timeline"}, "1500x1000");
+    ExpectNotBlank(compare, 1500, 1000);
+    // The bottom pane is the Compare tab: differing rows and highlighted paths in amber (235, 180, 60).
+    EXPECT_GT(DifferentShare(compare, timeline, 0, 650, 960, 960), 0.05);
+    EXPECT_GT(compare.CountNear(0xEBB43C, 8, 0, 650, 960, 960), 40u);
+    if (const char* dir = std::getenv("DAPSCOPE_SCREENSHOT_DIR"))
+        std::filesystem::copy_file(m_dir.File("compare.png"), std::string(dir) + "/compare.png",
+                                   std::filesystem::copy_options::overwrite_existing);
+}
+
 TEST_F(GuiProcessTest, SizeIsHonoured)
 {
     ExpectNotBlank(Screenshot("small.png", {}, "800x600"), 800, 600);
@@ -149,7 +169,8 @@ TEST(GuiProcess, HelpNamesEveryOptionAndExitsZero)
     TestProcess gui({BinPath("dapscope-ui"), "--help"}, {"DISPLAY=", "WAYLAND_DISPLAY="}, true);
     gui.WaitForLine("--size", std::chrono::seconds(30)); // the last option listed
     EXPECT_EQ(gui.Wait(std::chrono::seconds(30)), std::optional<int>(0));
-    for (const char* option : {"--listen", "--upstream", "--screenshot", "--session", "--select", "--view", "--size"})
+    for (const char* option :
+         {"--listen", "--upstream", "--screenshot", "--session", "--select", "--compare", "--view", "--size"})
         EXPECT_NE(gui.Output().find(option), std::string::npos) << option << " missing from:\n" << gui.Output();
 }
 

@@ -49,6 +49,12 @@ void FilterBar::Set(const storage::MessageFilter& filter)
     m_applyNow = true;
 }
 
+void FilterBar::SetAllSessions(bool all)
+{
+    m_allSessions = all;
+    m_applyNow = true;
+}
+
 void FilterBar::LoadSuggestions()
 {
     m_suggestionsLoaded = true;
@@ -167,7 +173,11 @@ std::optional<storage::MessageFilter> FilterBar::Draw(float reserveRight)
         Set(storage::MessageFilter{});
         changedNow = true;
     }
-    // Second line: the free-text search, leaving `reserveRight` pixels for the caller.
+    // Second line: the scope and the free-text search, leaving `reserveRight` pixels for the caller.
+    changedNow |= ImGui::Checkbox("All sessions", &m_allSessions);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Search every session of the store; click a result to open it in its session");
+    ImGui::SameLine();
     if (m_focusText)
     {
         ImGui::SetKeyboardFocusHere();
@@ -191,10 +201,11 @@ std::optional<storage::MessageFilter> FilterBar::Draw(float reserveRight)
         const bool same = next.dir == m_filter.dir && next.kind == m_filter.kind && next.command == m_filter.command &&
                           next.event == m_filter.event && next.task == m_filter.task &&
                           next.failedOnly == m_filter.failedOnly && next.minLatencyNs == m_filter.minLatencyNs &&
-                          next.text == m_filter.text;
+                          next.text == m_filter.text && m_allSessions == m_appliedAllSessions;
         if (!same)
         {
             m_filter = next;
+            m_appliedAllSessions = m_allSessions;
             return m_filter;
         }
     }

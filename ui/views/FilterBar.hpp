@@ -1,8 +1,8 @@
 #pragma once
-// The filter bar above the message table: direction, kind, command, event, task, failed only, latency above and
-// free text. It only edits a storage::MessageFilter; the MessageIndex runs it in SQL on a background job.
-// Suggestions for command / event / task come from the session itself (TraceReader::DistinctNames, in the
-// background).
+// The filter bar above the message table: direction, kind, command, event, task, failed only, latency above,
+// free text, and the scope (this session or all sessions). It only edits a storage::MessageFilter; the MessageIndex
+// runs it in SQL on a background job. Suggestions for command / event / task come from the session itself
+// (TraceReader::DistinctNames, in the background).
 
 #include "ui/AppContext.hpp"
 #include "ui/Loader.hpp"
@@ -30,6 +30,10 @@ class FilterBar
     // Replace the filter (context menu "filter by ..."); applied at the next Draw.
     void Set(const storage::MessageFilter& filter);
     const storage::MessageFilter& Current() const { return m_filter; }
+    // Scope: the current session (false) or every session of the store (true, "All sessions"). A change of scope
+    // is handed out by Draw like a change of filter.
+    bool AllSessions() const { return m_allSessions; }
+    void SetAllSessions(bool all);
 
   private:
     bool SuggestInput(const char* id, const char* hint, std::string& value, const std::vector<std::string>& options,
@@ -45,6 +49,8 @@ class FilterBar
     std::string m_event;                                // exact event
     std::string m_task;                                 // exact task id
     bool m_failedOnly = false;                          // failures, malformed, unanswered, orphans
+    bool m_allSessions = false;                         // scope: every session
+    bool m_appliedAllSessions = false;                  // scope last handed out
     float m_minLatencyMs = 0;                           // 0 = no bound
     std::string m_text;                                 // substring of the JSON
     bool m_focusText = false;                           // focus request for the text field

@@ -1,11 +1,13 @@
 #include "MessageTableView.hpp"
 
+#include "inspector/Envelope.hpp"
 #include "ui/Style.hpp"
 
 #include <imgui_internal.h>
 
 #include <algorithm>
 #include <cinttypes>
+#include <ctime>
 
 namespace dapscope::ui
 {
@@ -38,7 +40,7 @@ ImU32 RowTint(const storage::MessageSummary& m)
 } // namespace
 
 MessageTableView::MessageTableView(AppContext& context)
-    : View("Messages", ViewSlot::Main, context), m_filterBar(context)
+    : View("Messages", ViewSlot::Main, context), m_filterBar(context), m_search(context)
 {
     m_ctx.bus.Subscribe<SelectSession>(this,
                                        [this](const SelectSession& e)
@@ -64,7 +66,7 @@ MessageTableView::MessageTableView(AppContext& context)
 
 bool MessageTableView::Busy() const
 {
-    return m_ctx.index && m_ctx.index->Scanning();
+    return (m_ctx.index && m_ctx.index->Scanning()) || m_search.Loading();
 }
 
 void MessageTableView::DrawContent()
@@ -78,13 +80,24 @@ void MessageTableView::DrawContent()
         return;
     }
     const float toolbarWidth = ImGui::GetFontSize() * 27;
+    m_drawnHits.clear();
     if (auto filter = m_filterBar.Draw(toolbarWidth))
     {
-        m_ctx.index->Reset(m_ctx.state.session, *filter);
-        if (m_ctx.state.message)
-            m_reveal = m_ctx.state.message;
+        if (m_filterBar.AllSessions())
+            m_search.Run(*filter);
+        else
+        {
+            m_ctx.index->Reset(m_ctx.state.session, *filter);
+            if (m_ctx.state.message)
+                m_reveal = m_ctx.state.message;
+        }
     }
     DrawToolbar();
+    if (m_filterBar.AllSessions())
+    {
+        DrawSearchResults();
+        return;
+    }
     if (m_ctx.state.session == 0)
     {
         ImGui::TextDisabled("Select a session above.");
@@ -100,7 +113,19 @@ void MessageTableView::DrawToolbar()
     const MessageIndex& index = *m_ctx.index;
     const storage::SessionSummary* session = m_ctx.model->Session(m_ctx.state.session);
     ImGui::SameLine();
-    if (index.Scanning())
+    if (m_filterBar.AllSessions())
+    {
+        const size_t hits = m_search.Hits().size();
+        if (!m_search.Error().empty())
+            ColoredText(colors::kFailed, m_search.Error().c_str());
+        else if (m_search.Loading() && !hits)
+            ImGui::TextUnformatted("searching all sessions...");
+        else
+            ImGui::Text("%zu%s in all sessions", hits, m_search.Complete() ? "" : "+");
+        if (m_search.FirstPageTime() && ImGui::IsItemHovered())
+            ImGui::SetTooltip("First results in %lld ms", static_cast<long long>(m_search.FirstPageTime()->count()));
+    }
+    else if (index.Scanning())
         ImGui::ProgressBar(index.Progress(), ImVec2(ImGui::GetFontSize() * 8, 0),
                            index.Filter().Empty() ? "loading" : "filtering");
     else if (!index.Error().empty())
@@ -120,6 +145,86 @@ void MessageTableView::DrawToolbar()
         m_ctx.state.relativeTime = !m_ctx.state.relativeTime;
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Switch between time since the session started and wall-clock time");
+}
+
+namespace
+{
+// "2026-11-27 04:07:20.087117": a result's time, with its date since results span days.
+std::string DateAndTime(int64_t ns)
+{
+    const std::time_t seconds = static_cast<std::time_t>(ns / 1000000000);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y-%m-%d ", &local);
+    return date + FormatTime(ns, 0, false);
+}
+} // namespace
+
+void MessageTableView::DrawSearchResults()
+{
+    const auto& hits = m_search.Hits();
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                  ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+    if (!ImGui::BeginTable("search-results", 5, flags))
+        return;
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("Session");
+    ImGui::TableSetupColumn("Time");
+    ImGui::TableSetupColumn("Message");
+    ImGui::TableSetupColumn("Status");
+    ImGui::TableSetupColumn("Text", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(hits.size()));
+    std::optional<size_t> open;
+    while (clipper.Step())
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i)
+        {
+            const storage::SearchHit& hit = hits[static_cast<size_t>(i)];
+            const storage::MessageSummary& m = hit.message;
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::PushID(i);
+            std::string label = "#" + std::to_string(m.session);
+            if (const storage::SessionSummary* s = m_ctx.model->Session(m.session); s && !s->clientName.empty())
+                label += " " + s->clientName;
+            const bool clicked =
+                ImGui::Selectable(label.c_str(), m_ctx.state.message == m.id, ImGuiSelectableFlags_SpanAllColumns);
+            const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+            m_drawnHits.push_back({m.session, m.id, ImVec2((min.x + max.x) / 2, (min.y + max.y) / 2)});
+            if (clicked)
+                open = static_cast<size_t>(i);
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("Message %lld of session %lld: click to open it in its session",
+                                  static_cast<long long>(m.id), static_cast<long long>(m.session));
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(DateAndTime(m.tsNs).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(DirectionArrow(m.dir));
+            ImGui::SameLine();
+            ColoredText(MessageColor(m), MessageWhat(m).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(MessageStatus(m).c_str());
+            ImGui::TableNextColumn();
+            ImGui::PushFont(CurrentFonts().mono);
+            ImGui::TextUnformatted(inspector::EscapeForTerminal(hit.excerpt, 160).c_str());
+            ImGui::PopFont();
+            ImGui::PopID();
+        }
+    // The next page when the list is scrolled to its end.
+    if (!m_search.Complete() && !m_search.Loading() && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1)
+        m_search.More();
+    ImGui::EndTable();
+    if (open)
+        OpenHit(hits[*open]);
+}
+
+void MessageTableView::OpenHit(const storage::SearchHit& hit)
+{
+    // Back to one session, the filter kept: the message is among the session's matches.
+    m_filterBar.SetAllSessions(false);
+    m_ctx.bus.Post(SelectMessage{hit.message.id, true});
 }
 
 void MessageTableView::SelectPosition(size_t position)

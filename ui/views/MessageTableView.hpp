@@ -1,9 +1,11 @@
 #pragma once
 // Messages: the table of the current session's messages (Chrome DevTools' message list, Tracy's Messages view).
 // It draws over the MessageIndex with ImGuiListClipper, fetches only the visible rows, follows the tail while
-// scrolled to the bottom, and moves the selection with the arrow keys or j / k.
+// scrolled to the bottom, and moves the selection with the arrow keys or j / k. With the filter bar's "All
+// sessions" scope it lists the matches of every session instead (SearchModel); a click opens one in its session.
 
 #include "FilterBar.hpp"
+#include "ui/SearchModel.hpp"
 #include "ui/View.hpp"
 
 #include <cstdint>
@@ -40,12 +42,23 @@ class MessageTableView : public View
     // Scroll so that `position` is the first visible row at the next frame (benchmark).
     void ScrollToPosition(size_t position) { m_scrollToPosition = position; }
     FilterBar& Filters() { return m_filterBar; }
+    const SearchModel& Search() const { return m_search; }
+    // A result of the all-sessions scope as the last frame drew it (tests click it).
+    struct DrawnHit
+    {
+        int64_t session = 0;
+        int64_t id = 0;
+        ImVec2 center; // of its row, in screen coordinates
+    };
+    const std::vector<DrawnHit>& DrawnHits() const { return m_drawnHits; }
 
   protected:
     void DrawContent() override;
 
   private:
     void DrawToolbar();
+    void DrawSearchResults();
+    void OpenHit(const storage::SearchHit& hit);
     void DrawTable();
     void DrawRow(int64_t id, int64_t origin);
     void RowContextMenu(const storage::MessageSummary& m);
@@ -53,6 +66,8 @@ class MessageTableView : public View
     void SelectPosition(size_t position);
 
     FilterBar m_filterBar;
+    SearchModel m_search;                     // the all-sessions scope
+    std::vector<DrawnHit> m_drawnHits;        // its rows drawn last frame
     std::optional<int64_t> m_reveal;          // message to scroll into view once it is in the index
     std::optional<size_t> m_scrollToPosition; // put this row at the top next frame
     bool m_atBottom = true;                   // the table was scrolled to the end last frame

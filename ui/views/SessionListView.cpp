@@ -37,7 +37,18 @@ int64_t DurationNs(const storage::SessionSummary& s)
 SessionListView::SessionListView(AppContext& context) : View("Sessions", ViewSlot::Top, context)
 {
     m_ctx.bus.Subscribe<SelectSession>(this, [this](const SelectSession&) { m_scrollToSelected = true; });
-    m_ctx.bus.Subscribe<StoreOpened>(this, [this](const StoreOpened&) { m_sortedVersion = ~0ull; });
+    m_ctx.bus.Subscribe<StoreOpened>(this,
+                                     [this](const StoreOpened&)
+                                     {
+                                         m_sortedVersion = ~0ull;
+                                         m_compareA = m_compareB = 0;
+                                     });
+    m_ctx.bus.Subscribe<CompareSessions>(this,
+                                         [this](const CompareSessions& e)
+                                         {
+                                             m_compareA = e.a;
+                                             m_compareB = e.b;
+                                         });
 }
 
 void SessionListView::Sort(const ImGuiTableSortSpecs* specs)
@@ -185,14 +196,34 @@ void SessionListView::DrawRow(const storage::SessionSummary& s)
     const bool selected = s.id == m_ctx.state.session;
     char label[32];
     std::snprintf(label, sizeof label, "%lld", static_cast<long long>(s.id));
+    const int64_t current = m_ctx.state.session;
     if (ImGui::Selectable(label, selected, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
-        m_ctx.bus.Post(SelectSession{s.id});
-    const bool rowHovered = ImGui::IsItemHovered();
-    if (!s.handshake.empty() && ImGui::BeginPopupContextItem("session-menu"))
     {
-        if (ImGui::MenuItem("Copy handshake"))
+        // Ctrl+click: compare the selected session (A) with this one (B).
+        if (ImGui::GetIO().KeyCtrl && current && s.id != current)
+            m_ctx.bus.Post(CompareSessions{current, s.id});
+        else
+            m_ctx.bus.Post(SelectSession{s.id});
+    }
+    const bool rowHovered = ImGui::IsItemHovered();
+    if (ImGui::BeginPopupContextItem("session-menu"))
+    {
+        const std::string withSelected = "Compare with selected session #" + std::to_string(current);
+        if (ImGui::MenuItem(current && s.id != current ? withSelected.c_str() : "Compare with selected session",
+                            "Ctrl+click", false, current && s.id != current))
+            m_ctx.bus.Post(CompareSessions{current, s.id});
+        if (s.replayOf && ImGui::MenuItem(("Compare with original #" + std::to_string(*s.replayOf)).c_str()))
+            m_ctx.bus.Post(CompareSessions{*s.replayOf, s.id});
+        if (!s.handshake.empty() && ImGui::MenuItem("Copy handshake"))
             ImGui::SetClipboardText(s.handshake.c_str());
         ImGui::EndPopup();
+    }
+    if (s.id == m_compareA || s.id == m_compareB)
+    {
+        ImGui::SameLine();
+        ColoredText(colors::kAccent, s.id == m_compareA ? "A" : "B");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Compared in the Compare tab");
     }
     ImGui::PopID();
 
@@ -287,7 +318,14 @@ void SessionListView::DrawRow(const storage::SessionSummary& s)
         ColoredText(colors::kFailed, s.error.c_str());
     ImGui::TableNextColumn();
     if (s.replayOf)
+    {
         ColoredText(colors::kMalformed, ("replay of #" + std::to_string(*s.replayOf)).c_str());
+        ImGui::SameLine();
+        if (LinkText("compare"))
+            m_ctx.bus.Post(CompareSessions{*s.replayOf, s.id});
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Compare with the original session #%lld", static_cast<long long>(*s.replayOf));
+    }
     else if (s.source != "proxy")
         ImGui::TextUnformatted(s.source.c_str());
     else

@@ -14,6 +14,8 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm run the MCP test's client (tests/mcp); any node will do (e.g. NodeSource's, which bundles npm).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "dapscope: installing missing packages: ${missing[*]}"

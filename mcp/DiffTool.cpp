@@ -36,8 +36,8 @@ ToolAnswer Diff(Store& store, const Arguments& args)
     report.a = "session " + std::to_string(args.RequiredInteger("a", 1, INT64_MAX));
     report.b = "session " + std::to_string(args.RequiredInteger("b", 1, INT64_MAX));
     json::object full = replay::DiffReportJson(report);
-    json::array rows = std::move(full["rows"].as_array());
-    full.erase("rows");
+    json::array rows = std::move(full["requests"].as_array());
+    full.erase("requests");
 
     // Matched requests are left out unless asked for: what an agent wants from a diff is what differs.
     bool all = args.Flag("all");
@@ -56,7 +56,7 @@ ToolAnswer Diff(Store& store, const Arguments& args)
             next = i;
         ++leftOut;
     }
-    return ListAnswer("diff", "rows", page.Take(), leftOut,
+    return ListAnswer("diff", "requests", page.Take(), leftOut,
                       leftOut ? std::optional<std::string>(MakeCursor({static_cast<int64_t>(next)})) : std::nullopt,
                       std::move(full));
 }
@@ -71,7 +71,7 @@ Tool DiffTool(Store& store)
                                                        "$..version, $.body.tasks[*].id")},
         {"all", Prop("boolean", "List matched requests too (default: only those that differ or are on one side)")},
     };
-    AddPaging(properties, "rows");
+    AddPaging(properties, "requests");
     json::object row = ObjectSchema({{"command", Prop("string", "DAP command")},
                                      {"status", EnumProp("How the request compares",
                                                          {"matched", "differs", "only-in-a", "only-in-b"})},
@@ -87,9 +87,9 @@ Tool DiffTool(Store& store)
     Tool tool{"diff", "Compare two sessions",
               "Compare two captured sessions by meaning, as `dapscope diff --json`: requests aligned by command and "
               "closest arguments (not by position), answers compared with volatile values (seq, task tokens, pipe ids, "
-              "times) normalised. Gives the outcome, counts, per-request rows with the JSON paths that differ, and "
+              "times) normalised. Gives the outcome, counts, per-request rows (`requests`) with the JSON paths that differ, and "
               "event counts on each side. Use it to see what changed between a good run and a bad one.",
-              ObjectSchema(std::move(properties), {"a", "b"}), ListSchema("rows", std::move(row), std::move(extra)),
+              ObjectSchema(std::move(properties), {"a", "b"}), ListSchema("requests", std::move(row), std::move(extra)),
               nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     { return Diff(store, Arguments(given, schema)); };

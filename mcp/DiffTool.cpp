@@ -72,11 +72,11 @@ Tool DiffTool(Store& store)
         {"all", Prop("boolean", "List matched requests too (default: only those that differ or are on one side)")},
     };
     AddPaging(properties, "requests");
-    json::object row = ObjectSchema({{"command", Prop("string", "DAP command")},
-                                     {"status", EnumProp("How the request compares",
-                                                         {"matched", "differs", "only-in-a", "only-in-b"})},
-                                     {"differences", ArrayOf(ObjectSchema({}), "JSON paths that differ: path, a, b")}},
-                                    {"command", "status"});
+    json::object row = ObjectSchema(
+        {{"command", Prop("string", "DAP command")},
+         {"status", EnumProp("How the request compares", {"matched", "differs", "only-in-a", "only-in-b"})},
+         {"differences", ArrayOf(ObjectSchema({}), "JSON paths that differ: path, a, b")}},
+        {"command", "status"});
     json::object extra{
         {"a", Prop("string", "What A is")},
         {"b", Prop("string", "What B is")},
@@ -84,12 +84,15 @@ Tool DiffTool(Store& store)
         {"summary", ObjectSchema({}, {})},
         {"events", ArrayOf(ObjectSchema({}), "Per event name: count in A and in B")},
     };
-    Tool tool{"diff", "Compare two sessions",
+    Tool tool{"diff",
+              "Compare two sessions",
               "Compare two captured sessions by meaning, as `dapscope diff --json`: requests aligned by command and "
               "closest arguments (not by position), answers compared with volatile values (seq, task tokens, pipe ids, "
-              "times) normalised. Gives the outcome, counts, per-request rows (`requests`) with the JSON paths that differ, and "
+              "times) normalised. Gives the outcome, counts, per-request rows (`requests`) with the JSON paths that "
+              "differ, and "
               "event counts on each side. Use it to see what changed between a good run and a bad one.",
-              ObjectSchema(std::move(properties), {"a", "b"}), ListSchema("requests", std::move(row), std::move(extra)),
+              ObjectSchema(std::move(properties), {"a", "b"}),
+              ListSchema("requests", std::move(row), std::move(extra)),
               nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     { return Diff(store, Arguments(given, schema)); };

@@ -74,7 +74,8 @@ Tool ListMessagesTool(Store& store)
     json::object properties{{"session", IntegerProp("Session id (list_sessions)", 1)}};
     AddFilterProperties(properties);
     AddPaging(properties, "messages");
-    Tool tool{"list_messages", "List a session's messages",
+    Tool tool{"list_messages",
+              "List a session's messages",
               "The messages of one session in order, one row each as `dapscope show --json` prints them (direction, "
               "kind, command or event, seq, success, error message and trace, latency, task), without payloads: "
               "get_message gives one message whole. Filters combine (AND).",
@@ -99,12 +100,14 @@ Tool GetMessageTool(Store& store)
                      {"bytes"});
     output["properties"].as_object()["pair"] = ObjectSchema({}, {});
     output["required"].as_array().push_back("payload");
-    Tool tool{"get_message", "Get one message",
+    Tool tool{"get_message",
+              "Get one message",
               "One message whole: its row (as list_messages), its payload (the decoded JSON; a binary payload as size, "
               "SHA-256 and its first bytes in hex), and the row of its pair (the request of a response or the "
               "response of a request). Secrets appear as [redacted:...] markers, as stored.",
               ObjectSchema({{"id", IntegerProp("Message id (from list_messages, failures or search)", 1)}}, {"id"}),
-              std::move(output), nullptr};
+              std::move(output),
+              nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     {
         Arguments args(given, schema);
@@ -125,11 +128,14 @@ Tool SearchTool(Store& store)
     AddPaging(properties, "matches");
     json::object row = MessageRowSchema();
     row["properties"].as_object()["excerpt"] = Prop("string", "The message's text around the first match");
-    Tool tool{"search", "Search every session",
+    Tool tool{"search",
+              "Search every session",
               "Find messages across all captured sessions (oldest session first, each in order), as `dapscope search "
               "--json`: by text in the payload, by command, event, task, failures or time. Each match is a message row "
               "plus an excerpt around the text. Give at least one filter.",
-              ObjectSchema(std::move(properties)), ListSchema("matches", std::move(row)), nullptr};
+              ObjectSchema(std::move(properties)),
+              ListSchema("matches", std::move(row)),
+              nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     { return Search(store, Arguments(given, schema)); };
     return tool;

@@ -86,9 +86,8 @@ json::value Server::Initialize(const json::object& params)
             m_version = version;
     return json::object{
         {"protocolVersion", m_version},
-        {"capabilities",
-         json::object{{"tools", json::object{{"listChanged", false}}},
-                      {"resources", json::object{{"listChanged", false}, {"subscribe", false}}}}},
+        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}},
+                                      {"resources", json::object{{"listChanged", false}, {"subscribe", false}}}}},
         {"serverInfo", json::object{{"name", m_info.name}, {"version", m_info.version}}},
         {"instructions", m_info.instructions},
     };

@@ -13,9 +13,9 @@ namespace dapscope::mcp
 
 namespace
 {
-constexpr int64_t kTasksShown = 50;    // tasks in a summary
-constexpr size_t kEventsBefore = 5;    // task events shown before a failure
-constexpr int64_t kStateScanIds = 0;   // ForEachTaskMessage visits a task from its start
+constexpr int64_t kTasksShown = 50;  // tasks in a summary
+constexpr size_t kEventsBefore = 5;  // task events shown before a failure
+constexpr int64_t kStateScanIds = 0; // ForEachTaskMessage visits a task from its start
 
 int64_t Failures(Store& store, int64_t session)
 {
@@ -119,20 +119,19 @@ ToolAnswer Failures(Store& store, const Arguments& args)
         std::string task = !m.task.empty() ? m.task : request ? request->task : "";
         std::deque<json::value> before;
         if (!task.empty())
-            store.reader.ForEachTaskMessage(session.id, task,
-                                            [&](const storage::TaskMessage& t, std::string_view)
-                                            {
-                                                if (t.id >= m.id)
-                                                    return false;
-                                                if (t.kind != inspector::Kind::Event)
-                                                    return true;
-                                                before.push_back(json::object{{"id", t.id},
-                                                                              {"ts", cli::IsoTime(t.tsNs)},
-                                                                              {"event", t.event}});
-                                                if (before.size() > kEventsBefore)
-                                                    before.pop_front();
-                                                return true;
-                                            });
+            store.reader.ForEachTaskMessage(
+                session.id, task,
+                [&](const storage::TaskMessage& t, std::string_view)
+                {
+                    if (t.id >= m.id)
+                        return false;
+                    if (t.kind != inspector::Kind::Event)
+                        return true;
+                    before.push_back(json::object{{"id", t.id}, {"ts", cli::IsoTime(t.tsNs)}, {"event", t.event}});
+                    if (before.size() > kEventsBefore)
+                        before.pop_front();
+                    return true;
+                });
         json::object row{
             {"problem", m.kind == inspector::Kind::Malformed ? "malformed"
                         : m.success == false                 ? "failed"
@@ -201,11 +200,15 @@ Tool ListSessionsTool(Store& store)
     AddPaging(properties, "sessions");
     json::object row = SessionRowSchema();
     row["properties"].as_object()["failures"] = IntegerProp("Failed, unanswered or malformed messages", 0);
-    Tool tool{"list_sessions", "List captured sessions",
-              "List the sessions captured in the dapscope trace store, newest first: id, start and end, client address, "
-              "SDK name (client_name), request path, message count, close code, error, and `failures` (failed, "
-              "unanswered or malformed messages). Start here to find the session id the other tools take.",
-              ObjectSchema(std::move(properties)), ListSchema("sessions", std::move(row)), nullptr};
+    Tool tool{
+        "list_sessions",
+        "List captured sessions",
+        "List the sessions captured in the dapscope trace store, newest first: id, start and end, client address, "
+        "SDK name (client_name), request path, message count, close code, error, and `failures` (failed, "
+        "unanswered or malformed messages). Start here to find the session id the other tools take.",
+        ObjectSchema(std::move(properties)),
+        ListSchema("sessions", std::move(row)),
+        nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     { return ListSessions(store, Arguments(given, schema)); };
     return tool;
@@ -218,20 +221,22 @@ Tool SessionSummaryTool(Store& store)
         {"session", SessionRowSchema()},
         {"failures", IntegerProp("Failed, unanswered or malformed messages", 0)},
         {"commands", ArrayOf(ObjectSchema({}), "Per DAP command: count, failures, unanswered, p50/p95/p99/max "
-                                                "latency in ms (the rows of `dapscope stats --json`)")},
+                                               "latency in ms (the rows of `dapscope stats --json`)")},
         {"events", ArrayOf(ObjectSchema({}), "Per event name: count")},
         {"tasks", ArrayOf(ObjectSchema({}), "Tasks: id, state (last apaevt_task action), first message, duration, "
-                                             "messages, requests, events, failures")},
+                                            "messages, requests, events, failures")},
         {"tasks_left_out", IntegerProp("Tasks not listed (the first 50 are)", 0)},
         {"capture_gaps", ObjectSchema({}, {})},
         {"redacted_messages", IntegerProp("Messages in which secrets were redacted", 0)},
     };
-    Tool tool{"session_summary", "Summarise a session",
+    Tool tool{"session_summary",
+              "Summarise a session",
               "Summary of one captured session: per DAP command the count, failures and p50/p95/p99/max latency; "
               "events by name; tasks with their state; capture gaps (bytes elided under load, truncated messages); "
               "how many messages had secrets redacted. Use it first to see what a session did and where it failed.",
               ObjectSchema(std::move(properties), {"session"}),
-              ObjectSchema(std::move(output), {"session", "failures", "commands", "events", "tasks"}), nullptr};
+              ObjectSchema(std::move(output), {"session", "failures", "commands", "events", "tasks"}),
+              nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     {
         Arguments args(given, schema);
@@ -257,7 +262,8 @@ Tool FailuresTool(Store& store)
             {"events_before", ArrayOf(ObjectSchema({}), "The task's last events before it (up to 5)")},
         },
         {"problem", "message", "events_before"});
-    Tool tool{"failures", "Failures of a session",
+    Tool tool{"failures",
+              "Failures of a session",
               "Every failed or unanswered request of a session (and orphan responses, malformed messages, HTTP "
               "4xx/5xx), in order: the request's JSON, the response's error `message` and `trace`, the task it "
               "belonged to and that task's events just before it. The fastest way to answer \"what went wrong\".",

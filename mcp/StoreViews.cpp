@@ -8,8 +8,8 @@ storage::SessionSummary RequireSession(Store& store, const Arguments& args, std:
     int64_t id = args.RequiredInteger(name, 1, INT64_MAX);
     std::optional<storage::SessionSummary> session = store.reader.Session(id);
     if (!session)
-        throw ArgumentError(std::string(name), "no session " + std::to_string(id) + " in " + store.path +
-                                                   " (list_sessions lists them)");
+        throw ArgumentError(std::string(name),
+                            "no session " + std::to_string(id) + " in " + store.path + " (list_sessions lists them)");
     return *session;
 }
 
@@ -18,8 +18,8 @@ storage::MessageFilter ReadFilter(const Arguments& args)
     storage::MessageFilter filter;
     if (auto dir = args.Choice("direction", {"c2s", "s2c"}))
         filter.dir = inspector::ParseDirection(*dir);
-    if (auto kind = args.Choice("kind", {"request", "response", "event", "malformed", "control", "http_request",
-                                         "http_response"}))
+    if (auto kind = args.Choice(
+            "kind", {"request", "response", "event", "malformed", "control", "http_request", "http_response"}))
         filter.kind = inspector::ParseKind(*kind);
     filter.command = args.String("command").value_or("");
     filter.event = args.String("event").value_or("");

@@ -52,8 +52,7 @@ ToolAnswer TaskTimeline(Store& store, const Arguments& args)
             if (m.kind == inspector::Kind::Response && m.pairId)
             {
                 responses[m.pairId] = json::object{
-                    {"success", m.success ? json::value(*m.success) : json::value(nullptr)},
-                    {"response_id", m.id}};
+                    {"success", m.success ? json::value(*m.success) : json::value(nullptr)}, {"response_id", m.id}};
                 return true;
             }
             if (m.kind != inspector::Kind::Request && m.kind != inspector::Kind::Event)
@@ -69,8 +68,8 @@ ToolAnswer TaskTimeline(Store& store, const Arguments& args)
             };
             if (m.kind == inspector::Kind::Request)
             {
-                row["duration_ms"] = m.latencyNs ? json::value(static_cast<double>(*m.latencyNs) / 1e6)
-                                                 : json::value(nullptr);
+                row["duration_ms"] =
+                    m.latencyNs ? json::value(static_cast<double>(*m.latencyNs) / 1e6) : json::value(nullptr);
                 row["state"] = std::string(inspector::ToString(m.state));
             }
             rows.emplace_back(m.id, std::move(row));
@@ -126,11 +125,13 @@ Tool TaskTimelineTool(Store& store)
         {"task", Prop("string", "Task id")},
         {"pipes", ArrayOf(ObjectSchema({}), "Pipe runs: pipe id, first message, duration, messages")},
     };
-    Tool tool{"task_timeline", "Timeline of a task",
+    Tool tool{"task_timeline",
+              "Timeline of a task",
               "One task of a session in time order: its requests (with duration and success), its events, and the "
               "runs of its data pipes with their durations. Use it to see what happened before a task failed or hung.",
               ObjectSchema(std::move(properties), {"session", "task"}),
-              ListSchema("timeline", std::move(row), std::move(extra)), nullptr};
+              ListSchema("timeline", std::move(row), std::move(extra)),
+              nullptr};
     tool.call = [&store, schema = tool.inputSchema](const json::object& given)
     { return TaskTimeline(store, Arguments(given, schema)); };
     return tool;

@@ -56,7 +56,7 @@ struct ResourceList
 
 struct Resources
 {
-    json::array templates;                                                 // resources/templates/list
+    json::array templates;                                                      // resources/templates/list
     std::function<ResourceList(const std::optional<std::string>& cursor)> list; // resources/list
     std::function<json::value(const std::string& uri)> read; // resources/read; throws ResourceNotFound
 };

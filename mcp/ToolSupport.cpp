@@ -205,8 +205,9 @@ ToolAnswer ListAnswer(std::string_view tool, std::string_view key, json::array r
     answer.structured["left_out"] = leftOut;
     answer.structured["next_cursor"] = nextCursor ? json::value(*nextCursor) : json::value(nullptr);
     if (leftOut > 0 && nextCursor)
-        answer.note = std::to_string(leftOut) + " more " + std::string(key) + " left out (answers are bounded to " +
-                      std::to_string(kDefaultRows) + " rows or 32 KiB): call " + std::string(tool) +
+        answer.note = std::to_string(leftOut) + " more " + std::string(key) +
+                      " left out (an answer holds `limit` rows, " + std::to_string(kDefaultRows) +
+                      " by default, and at most 32 KiB): call " + std::string(tool) +
                       " again with the same arguments and cursor \"" + *nextCursor + "\", or narrow the filters.";
     return answer;
 }
@@ -265,12 +266,12 @@ json::object ListSchema(std::string_view key, json::object row, json::object ext
 
 void AddPaging(json::object& properties, std::string_view rows)
 {
-    properties["limit"] = json::object{{"type", "integer"},
-                                       {"minimum", 1},
-                                       {"maximum", kMaxRows},
-                                       {"description", "Most " + std::string(rows) + " to return (default " +
-                                                           std::to_string(kDefaultRows) +
-                                                           "; an answer also stops at 32 KiB)"}};
+    properties["limit"] =
+        json::object{{"type", "integer"},
+                     {"minimum", 1},
+                     {"maximum", kMaxRows},
+                     {"description", "Most " + std::string(rows) + " to return (default " +
+                                         std::to_string(kDefaultRows) + "; an answer also stops at 32 KiB)"}};
     properties["cursor"] = Prop("string", "next_cursor of the previous answer, to continue where it stopped");
 }
 

@@ -29,9 +29,9 @@ class Arguments
 
     std::optional<int64_t> Integer(std::string_view name, int64_t min, int64_t max) const;
     int64_t RequiredInteger(std::string_view name, int64_t min, int64_t max) const;
-    std::optional<std::string> String(std::string_view name) const; // absent, null or "": nullopt
-    bool Flag(std::string_view name) const;                          // absent: false
-    std::vector<std::string> Strings(std::string_view name) const;  // an array of strings; absent: empty
+    std::optional<std::string> String(std::string_view name) const;          // absent, null or "": nullopt
+    bool Flag(std::string_view name) const;                                  // absent: false
+    std::vector<std::string> Strings(std::string_view name) const;           // an array of strings; absent: empty
     std::vector<int64_t> Integers(std::string_view name, int64_t min) const; // an array of integers; absent: empty
     // One of `allowed`, or nullopt when absent.
     std::optional<std::string> Choice(std::string_view name, const std::vector<std::string>& allowed) const;

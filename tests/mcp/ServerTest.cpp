@@ -114,8 +114,9 @@ TEST(McpServer, UnknownToolIsAProtocolErrorBadArgumentsAToolError)
     EXPECT_EQ(ErrorCode(unknown), kInvalidParams);
     EXPECT_NE(unknown.at("error").at("message").as_string().find("rm"), std::string::npos);
 
-    json::object bad = Answer(
-        server, R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"bad"}}})");
+    json::object bad =
+        Answer(server,
+               R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"bad"}}})");
     EXPECT_EQ(bad.at("result").at("isError"), true);
     EXPECT_EQ(bad.at("result").at("content").at(0).at("text").as_string().subview(0, 5), "text:");
     EXPECT_FALSE(bad.at("result").as_object().contains("structuredContent"));

@@ -15,7 +15,6 @@ namespace
 {
 constexpr int64_t kTasksShown = 50;  // tasks in a summary
 constexpr size_t kEventsBefore = 5;  // task events shown before a failure
-constexpr int64_t kStateScanIds = 0; // ForEachTaskMessage visits a task from its start
 
 int64_t Failures(Store& store, int64_t session)
 {
@@ -27,7 +26,7 @@ int64_t Failures(Store& store, int64_t session)
 // What the last apaevt_task event of a task says it did ("begin", "running", "end"...), "" when none.
 std::string TaskState(Store& store, int64_t session, const std::string& task)
 {
-    int64_t last = kStateScanIds;
+    int64_t last = 0; // the last apaevt_task event's id
     store.reader.ForEachTaskMessage(session, task,
                                     [&](const storage::TaskMessage& m, std::string_view)
                                     {
@@ -47,14 +46,7 @@ json::object StatsJson(const storage::TraceStats& stats)
 {
     json::array commands;
     for (const auto& c : stats.commands)
-        commands.push_back(json::object{{"command", c.command},
-                                        {"count", c.count},
-                                        {"failures", c.failures},
-                                        {"unanswered", c.unanswered},
-                                        {"p50_ms", c.p50Ms},
-                                        {"p95_ms", c.p95Ms},
-                                        {"p99_ms", c.p99Ms},
-                                        {"max_ms", c.maxMs}});
+        commands.push_back(cli::CommandStatsJson(c));
     json::array events;
     for (const auto& e : stats.events)
         events.push_back(json::object{{"event", e.event}, {"count", e.count}});

@@ -61,27 +61,25 @@ Resources StoreResources(Store& store)
         std::vector<storage::SessionSummary> sessions = store.reader.Sessions();
         std::sort(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
         ResourceList list;
+        int64_t lastId = 0;
         for (const storage::SessionSummary& s : sessions)
         {
             if (s.id >= before)
                 continue;
             if (static_cast<int64_t>(list.resources.size()) == kDefaultRows)
             {
-                list.nextCursor = std::to_string(list.resources.back().as_object().at("_id").as_int64());
+                list.nextCursor = std::to_string(lastId);
                 break;
             }
-            std::string name = "session " + std::to_string(s.id);
             std::string description = cli::IsoTime(s.startedNs) + ", " + std::to_string(s.messages) + " messages" +
                                       (s.clientName.empty() ? "" : ", " + s.clientName) +
                                       (s.error.empty() ? "" : ", error: " + s.error);
             list.resources.push_back(json::object{{"uri", std::string(kSessionPrefix) + std::to_string(s.id)},
-                                                  {"name", name},
+                                                  {"name", "session " + std::to_string(s.id)},
                                                   {"description", description},
-                                                  {"mimeType", "application/json"},
-                                                  {"_id", s.id}});
+                                                  {"mimeType", "application/json"}});
+            lastId = s.id;
         }
-        for (json::value& resource : list.resources)
-            resource.as_object().erase("_id");
         return list;
     };
     resources.read = [&store](const std::string& uri) -> json::value

@@ -119,15 +119,23 @@ const totals = stats.find((r) => 'orphans' in r);
 assert.equal(summary.unanswered, totals.unanswered);
 assert.ok(summary.tasks.length > 0);
 assert.ok(summary.redacted_messages > 0);
+assert.equal(summary.failures, jsonLines(run(['show', String(demo), '--failed', '--json', '--db', db])).length);
 
 // list_messages: every page together is `show --json`; the 10,000-message session in bounded pages.
 const shown = jsonLines(run(['show', String(demo), '--json', '--db', db]));
 assert.deepEqual((await walk('list_messages', { session: demo }, 'messages')).rows, shown);
+assert.equal(summary.redacted_messages, shown.filter((m) => m.redacted).length);
+assert.equal(summary.capture_gaps.truncated_messages, shown.filter((m) => m.truncated).length);
+assert.equal(summary.capture_gaps.elided_messages, shown.filter((m) => m.elided).length);
 const bigWalk = await walk('list_messages', { session: big }, 'messages');
 assert.equal(bigWalk.rows.length, 10000);
 assert.ok(bigWalk.pages >= 200, `${bigWalk.pages} pages`);
 assert.deepEqual(bigWalk.rows.map((m) => m.id),
     jsonLines(run(['show', String(big), '--json', '--db', db])).map((m) => m.id));
+// With a large limit the 32 KiB bound cuts the pages instead.
+const byBytes = await walk('list_messages', { session: big, limit: 500 }, 'messages');
+assert.equal(byBytes.rows.length, 10000);
+assert.ok(byBytes.pages > 20, `${byBytes.pages} pages`);
 const firstPage = await call('list_messages', { session: big });
 assert.match(firstPage.content[1].text, /9950 more messages left out/);
 const filtered = await tool('list_messages', { session: demo, command: 'rrext_ping', direction: 'c2s' });

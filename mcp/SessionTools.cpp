@@ -13,8 +13,8 @@ namespace dapscope::mcp
 
 namespace
 {
-constexpr int64_t kTasksShown = 50;  // tasks in a summary
-constexpr size_t kEventsBefore = 5;  // task events shown before a failure
+constexpr int64_t kTasksShown = 50; // tasks in a summary
+constexpr size_t kEventsBefore = 5; // task events shown before a failure
 
 int64_t Failures(Store& store, int64_t session)
 {

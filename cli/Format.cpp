@@ -153,6 +153,13 @@ boost::json::object MessageJson(const storage::MessageSummary& m)
     return o;
 }
 
+boost::json::object CommandStatsJson(const storage::CommandStats& c)
+{
+    return boost::json::object{{"command", c.command},       {"count", c.count},  {"failures", c.failures},
+                               {"unanswered", c.unanswered}, {"p50_ms", c.p50Ms}, {"p95_ms", c.p95Ms},
+                               {"p99_ms", c.p99Ms},          {"max_ms", c.maxMs}};
+}
+
 void PrintJsonLine(const boost::json::value& value)
 {
     std::string text = boost::json::serialize(value);

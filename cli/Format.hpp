@@ -39,6 +39,8 @@ struct Palette
 
 boost::json::object SessionJson(const storage::SessionSummary& session);
 boost::json::object MessageJson(const storage::MessageSummary& message);
+// The rows of `stats --json` (also `dapscope mcp`'s session_summary).
+boost::json::object CommandStatsJson(const storage::CommandStats& stats);
 
 // storage::ExportSessions with these shapes: what `dapscope export` and the GUI write.
 void ExportSessions(storage::TraceReader& reader, const std::vector<int64_t>& sessions, storage::ExportFormat format,

@@ -30,14 +30,7 @@ int RunStats(const StatsArgs& args)
         if (args.json)
         {
             for (const auto& c : stats.commands)
-                PrintJsonLine(boost::json::object{{"command", c.command},
-                                                  {"count", c.count},
-                                                  {"failures", c.failures},
-                                                  {"unanswered", c.unanswered},
-                                                  {"p50_ms", c.p50Ms},
-                                                  {"p95_ms", c.p95Ms},
-                                                  {"p99_ms", c.p99Ms},
-                                                  {"max_ms", c.maxMs}});
+                PrintJsonLine(CommandStatsJson(c));
             for (const auto& e : stats.events)
                 PrintJsonLine(boost::json::object{{"event", e.event}, {"count", e.count}});
             PrintJsonLine(boost::json::object{

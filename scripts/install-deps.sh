@@ -8,15 +8,15 @@ packages=(
     libimgui-dev libglfw3-dev libgl-dev libgtest-dev
     prometheus-cpp-dev libcurl4-openssl-dev
     xvfb xauth libgl1-mesa-dri prometheus
-    nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's does; the two conflict).
-command -v npm >/dev/null || missing+=(npm)
+# Node and npm run the tests' JavaScript clients and decoders (tests/mcp, tests/otlp/node); any node will do
+# (e.g. NodeSource's, which bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "dapscope: installing missing packages: ${missing[*]}"

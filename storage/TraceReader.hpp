@@ -214,6 +214,15 @@ struct SearchHit
     std::string excerpt;
 };
 
+// How many of a session's messages carry each stored flag (the capture's gaps and the redactions it applied).
+struct MessageFlagCounts
+{
+    int64_t truncated = 0;
+    int64_t elided = 0;
+    int64_t redacted = 0;
+    int64_t generated = 0;
+};
+
 struct ExportSpec;
 
 class TraceReader
@@ -275,6 +284,11 @@ class TraceReader
     // The messages of every session in scope that pass the filter (TraceSearch.cpp): sessions in id order, each
     // one's messages in id order, at most `limit`. A session that ended before filter.sinceNs is skipped whole.
     std::vector<SearchHit> Search(const MessageFilter& filter, const SearchScope& scope, int64_t limit);
+
+    // --- Reads for `dapscope mcp` (TraceCounts.cpp): how much a bounded answer left out, and what a summary counts.
+    // Messages of a session with id > afterId that pass the filter.
+    int64_t CountMessages(int64_t session, const MessageFilter& filter, int64_t afterId = 0);
+    MessageFlagCounts FlagCounts(int64_t session);
 
   private:
     // Export.cpp still takes its read transaction on the connection itself (to become a Snapshot).

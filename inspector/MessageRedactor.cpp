@@ -58,10 +58,15 @@ void CollectDefaultTargets(boost::json::object* root, const Envelope& env, std::
 
 MessageRedactor::MessageRedactor(const RedactionPolicy& policy) : m_enabled(policy.enabled)
 {
-    std::string error;
     for (const auto& rule : policy.userRules)
-        if (auto path = ParseJsonPath(rule, error))
-            m_rules.push_back(std::move(*path));
+        try
+        {
+            m_rules.push_back(ParseJsonPath(rule));
+        }
+        catch (const JsonPathError&)
+        {
+            // skipped (see the header)
+        }
 }
 
 void MessageRedactor::ReplaceValue(boost::json::value& value, Found& found)

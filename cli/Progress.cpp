@@ -54,10 +54,16 @@ storage::ProgressFn TerminalProgress(std::string label, ProgressCounts counts)
 
 std::string Grouped(uint64_t n)
 {
-    std::string digits = std::to_string(n);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-        digits.insert(static_cast<size_t>(i), ",");
-    return digits;
+    // Appended rather than insert()ed: GCC 12 warns (-Wrestrict, a false positive) on insert into a string.
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i)
+    {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
 }
 
 } // namespace dapscope::cli

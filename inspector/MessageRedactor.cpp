@@ -129,8 +129,7 @@ void MessageRedactor::RedactDocument(boost::json::value& document, const Envelop
 bool MessageRedactor::IsClean(std::string_view json, const Envelope& env, std::string_view requestCommand) const
 {
     JsonReader reader;
-    std::string error;
-    auto* document = reader.Parse(json, error);
+    auto* document = reader.Parse(json);
     if (!document)
         return false;
     Found again;

@@ -133,9 +133,9 @@ int Run(const Args& args)
             return Fail(e.what());
         }
         captureInfo =
-            "ws://" + listen->first + ":" + std::to_string(capture->Port()) + " \xE2\x86\x92 " + upstream->ToString();
-        std::printf("dapscope-ui: listening on ws://%s:%d, upstream %s, capturing to %s\n", listen->first.c_str(),
-                    capture->Port(), upstream->ToString().c_str(), storePath.c_str());
+            "ws://" + listen.first + ":" + std::to_string(capture->Port()) + " \xE2\x86\x92 " + upstream.ToString();
+        std::printf("dapscope-ui: listening on ws://%s:%d, upstream %s, capturing to %s\n", listen.first.c_str(),
+                    capture->Port(), upstream.ToString().c_str(), storePath.c_str());
         std::fflush(stdout);
     }
 

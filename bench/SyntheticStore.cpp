@@ -7,7 +7,6 @@
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <variant>

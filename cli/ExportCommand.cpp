@@ -35,7 +35,8 @@ int RunExport(const ExportArgs& args)
     {
         storage::TraceReader reader(args.db);
         std::string label = "exporting " + std::to_string(args.sessions.size()) + " session(s)";
-        ExportSessions(reader, args.sessions, *parsed, args.output, TerminalProgress(label, [](uint64_t done, uint64_t total)
+        ExportSessions(reader, args.sessions, *parsed, args.output,
+                       TerminalProgress(label, [](uint64_t done, uint64_t total)
                                         { return Grouped(done) + "/" + Grouped(total) + " messages"; }));
         return kExitOk;
     }

@@ -37,13 +37,12 @@ int RunImport(const ImportArgs& args)
         inspector::RedactionPolicy redaction{!args.noRedact, args.redact};
         storage::ImportOptions options;
         options.maxMessageBytes = args.maxMessageBytes;
-        storage::ImportResult result =
-            storage::ImportFile(args.db, args.file, redaction, TerminalProgress("importing " + args.file,
-                                                  [](uint64_t done, uint64_t total)
-                                                  {
-                                                      return HumanBytes(static_cast<int64_t>(done)) + "/" +
-                                                             HumanBytes(static_cast<int64_t>(total));
-                                                  }), options);
+        storage::ImportResult result = storage::ImportFile(
+            args.db, args.file, redaction,
+            TerminalProgress(
+                "importing " + args.file, [](uint64_t done, uint64_t total)
+                { return HumanBytes(static_cast<int64_t>(done)) + "/" + HumanBytes(static_cast<int64_t>(total)); }),
+            options);
         std::string ids;
         for (int64_t id : result.sessions)
             ids += " " + std::to_string(id);

@@ -35,7 +35,8 @@ template <class Parse> auto ParseOption(const std::string& option, Parse&& parse
 inline bool ValidRedactRules(const std::vector<std::string>& rules)
 {
     for (const std::string& rule : rules)
-        if (!ParseOption("--redact " + rule, [&]
+        if (!ParseOption("--redact " + rule,
+                         [&]
                          {
                              inspector::ValidateRedactionRule(rule);
                              return true;

@@ -212,7 +212,7 @@ std::unique_ptr<TlsContext> TlsContext::Server(const TlsServerOptions& options)
     if (!key)
     {
         throw NetError("cannot load private key file " + options.keyFile +
-                " (an unencrypted PEM key is needed): " + TakeOpenSslError());
+                       " (an unencrypted PEM key is needed): " + TakeOpenSslError());
     }
     bool matches = X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) == 1;
     ERR_clear_error();

@@ -14,8 +14,9 @@ Recording LoadRecording(storage::TraceReader& reader, int64_t id)
         if (!session)
             throw ReplayError("no session " + std::to_string(id) + " in the store (see dapscope sessions)");
         if (session->protocol == "http")
-            throw ReplayError("session " + std::to_string(id) +
-                              " is a plain HTTP connection, not a WebSocket session: replay re-sends DAP messages only");
+            throw ReplayError(
+                "session " + std::to_string(id) +
+                " is a plain HTTP connection, not a WebSocket session: replay re-sends DAP messages only");
         recording.session = *session;
         // Summaries and bytes are read in bulk, a page at a time (MessageData prepares two statements per message).
         std::unordered_map<int64_t, size_t> indexById;

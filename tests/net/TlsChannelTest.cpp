@@ -646,11 +646,13 @@ TEST_F(TlsChannelTest, ContextErrorsNameTheFileAndTheProblem)
         ADD_FAILURE() << "no error";
         return std::string();
     };
-    const auto server = [&](const std::string& cert, const std::string& key)
-    { return error([&] { TlsContext::Server({File(cert), File(key)}); }); };
+    const auto server = [&](const std::string& cert, const std::string& key) {
+        return error([&] { TlsContext::Server({File(cert), File(key)}); });
+    };
     EXPECT_EQ(server("missing.pem", "server.key"),
               "cannot read certificate file " + File("missing.pem") + ": No such file or directory");
-    EXPECT_TRUE(Contains(server("junk.pem", "server.key"), "cannot load certificate file " + File("junk.pem") + ": error:"));
+    EXPECT_TRUE(
+        Contains(server("junk.pem", "server.key"), "cannot load certificate file " + File("junk.pem") + ": error:"));
     EXPECT_EQ(server("server.pem", "missing.key"),
               "cannot read private key file " + File("missing.key") + ": No such file or directory");
     EXPECT_TRUE(Contains(server("server.pem", "junk.pem"), "cannot load private key file " + File("junk.pem")));
@@ -664,7 +666,8 @@ TEST_F(TlsChannelTest, ContextErrorsNameTheFileAndTheProblem)
     EXPECT_EQ(error([&] { TlsContext::Client(client); }),
               "cannot read CA file " + File("missing-ca.pem") + ": No such file or directory");
     client.caFile = File("junk.pem");
-    EXPECT_TRUE(Contains(error([&] { TlsContext::Client(client); }), "cannot load CA file " + File("junk.pem") + ": error:"));
+    EXPECT_TRUE(
+        Contains(error([&] { TlsContext::Client(client); }), "cannot load CA file " + File("junk.pem") + ": error:"));
 
     EXPECT_TRUE(TlsContext::Server({File("server.pem"), File("server.key")}));
     EXPECT_TRUE(TlsContext::Client({}));

@@ -372,10 +372,14 @@ bool WriteFile(const std::string& path, const std::string& text)
 
 bool Connect(Target& target)
 {
-    std::string error;
-    target.client = bench::Client::Connect(target.port, "/task/service", kIoTimeout, error);
-    if (!target.client)
-        return Fail(target, "cannot connect: " + error);
+    try
+    {
+        target.client = bench::Client::Connect(target.port, "/task/service", kIoTimeout);
+    }
+    catch (const std::runtime_error& e)
+    {
+        return Fail(target, std::string("cannot connect: ") + e.what());
+    }
     return true;
 }
 

@@ -29,11 +29,14 @@ bool RunPingSession(const std::string& url, int requests, int window)
 {
     net::WsClientOptions options;
     options.url = url;
-    std::string error;
-    auto client = net::WsClient::Connect(options, error);
-    if (!client)
+    std::unique_ptr<net::WsClient> client;
+    try
     {
-        std::fprintf(stderr, "bench: %s\n", error.c_str());
+        client = net::WsClient::Connect(options);
+    }
+    catch (const net::NetError& e)
+    {
+        std::fprintf(stderr, "bench: %s\n", e.what());
         return false;
     }
     client->SendText(R"({"type":"request","seq":1,"command":"auth","arguments":{"auth":")" + std::string(kKey) +
@@ -86,7 +89,7 @@ int main(int argc, char** argv)
         cli::CaptureOptions options;
         options.storePath = db;
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri(engine.Address());
+        options.relay.upstream = net::NormaliseEngineUri(engine.Address());
         options.captureBufferBytes = 256u << 20; // keep every byte: the replay needs them
         cli::Capture capture(std::move(options));
         const int64_t start = capture::MonoNs();
@@ -102,10 +105,9 @@ int main(int argc, char** argv)
     {
         const int64_t start = capture::MonoNs();
         storage::TraceReader reader(db);
-        std::string error;
-        auto recording = replay::LoadRecording(reader, session, error);
+        auto recording = replay::LoadRecording(reader, session);
         std::printf("reading the session from the store: %.2f s (%zu messages)\n",
-                    static_cast<double>(capture::MonoNs() - start) / 1e9, recording ? recording->messages.size() : 0);
+                    static_cast<double>(capture::MonoNs() - start) / 1e9, recording.messages.size());
     }
     std::printf("%-8s  %10s  %12s  %12s  %14s  %s\n", "round", "messages", "total s", "replay s", "requests/s",
                 "outcome");

@@ -82,11 +82,14 @@ int main(int argc, char** argv)
     }
     net::WsClientOptions options;
     options.url = "ws://127.0.0.1:" + std::to_string(test::PortFromLine(*line)) + "/task/service";
-    std::string error;
-    auto client = net::WsClient::Connect(options, error);
-    if (!client)
+    std::unique_ptr<net::WsClient> client;
+    try
     {
-        std::fprintf(stderr, "bench: cannot connect through the proxy: %s\n", error.c_str());
+        client = net::WsClient::Connect(options);
+    }
+    catch (const net::NetError& e)
+    {
+        std::fprintf(stderr, "bench: cannot connect through the proxy: %s\n", e.what());
         return 2;
     }
 

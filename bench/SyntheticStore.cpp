@@ -7,8 +7,6 @@
 #include "storage/Store.hpp"
 #include "storage/TraceReader.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <variant>
@@ -50,7 +48,7 @@ std::string MakeDemoStore(const std::string& storePath, int sessions)
         cli::CaptureOptions options;
         options.storePath = storePath;
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engine.Port()));
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engine.Port()));
         cli::Capture capture(std::move(options));
         for (int i = 0; i < sessions; ++i)
         {
@@ -108,10 +106,7 @@ SessionCopier::SessionCopier(const std::string& storePath, int64_t templateSessi
         m_nextNs = m_lastNs + kGapNs;
     }
     // The copies' summaries follow the session's own.
-    SQLite::Statement blocks(m_db, "SELECT coalesce(max(block) + 1, 0) FROM message_blocks WHERE session_id = ?");
-    blocks.bind(1, session);
-    if (blocks.executeStep())
-        m_blockOffset = blocks.getColumn(0).getInt64();
+    m_blockOffset = m_writer.NextBlock(session);
     capture::TapRecord open;
     open.type = capture::TapRecord::Type::SessionOpen;
     open.session = kRelaySession;
@@ -219,13 +214,7 @@ int64_t SessionCopier::Append(int64_t copies)
 
 void SessionCopier::SetEnded(bool ended)
 {
-    SQLite::Statement end(m_db, "UPDATE sessions SET ended_ns = ? WHERE id = ?");
-    if (ended)
-        end.bind(1, m_lastNs + kGapNs);
-    else
-        end.bind(1);
-    end.bind(2, m_session);
-    end.exec();
+    m_writer.SetSessionEnded(m_session, ended ? std::optional<int64_t>(m_lastNs + kGapNs) : std::nullopt);
 }
 
 int64_t GrowSession(const std::string& storePath, int64_t session, int64_t target,

@@ -479,14 +479,12 @@ Client::~Client()
         close(m_fd);
 }
 
-std::unique_ptr<Client> Client::Connect(int port, const std::string& path, std::chrono::seconds timeout,
-                                        std::string& error)
+std::unique_ptr<Client> Client::Connect(int port, const std::string& path, std::chrono::seconds timeout)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
     {
-        error = ErrnoText("socket");
-        return nullptr;
+        throw std::runtime_error(ErrnoText("socket"));
     }
     std::unique_ptr<Client> client(new Client(fd));
     timeval limit{static_cast<time_t>(timeout.count()), 0};
@@ -499,8 +497,7 @@ std::unique_ptr<Client> Client::Connect(int port, const std::string& path, std::
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
     {
-        error = ErrnoText("connect");
-        return nullptr;
+        throw std::runtime_error(ErrnoText("connect"));
     }
 
     uint8_t nonce[16];
@@ -513,28 +510,24 @@ std::unique_ptr<Client> Client::Connect(int port, const std::string& path, std::
     std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                           "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    if (!SendAll(fd, reinterpret_cast<const uint8_t*>(request.data()), request.size(), error))
-        return nullptr;
+    if (std::string error; !SendAll(fd, reinterpret_cast<const uint8_t*>(request.data()), request.size(), error))
+        throw std::runtime_error(error);
     std::string head;
     if (!client->m_reader.ReadHead(head, kMaxHead))
     {
-        error = "handshake: " + client->m_reader.Error();
-        return nullptr;
+        throw std::runtime_error("handshake: " + client->m_reader.Error());
     }
     if (head.compare(0, 12, "HTTP/1.1 101") != 0)
     {
-        error = "handshake answered " + head.substr(0, head.find("\r\n"));
-        return nullptr;
+        throw std::runtime_error("handshake answered " + head.substr(0, head.find("\r\n")));
     }
     if (HeaderValue(head, "Sec-WebSocket-Accept") != AcceptKey(key))
     {
-        error = "handshake: wrong Sec-WebSocket-Accept";
-        return nullptr;
+        throw std::runtime_error("handshake: wrong Sec-WebSocket-Accept");
     }
     if (!HeaderValue(head, "Sec-WebSocket-Extensions").empty())
     {
-        error = "handshake: an extension was negotiated that was never offered";
-        return nullptr;
+        throw std::runtime_error("handshake: an extension was negotiated that was never offered");
     }
     return client;
 }

@@ -110,10 +110,9 @@ class EchoEngine
 class Client
 {
   public:
-    // Connects and completes the opening handshake; nullptr with `error` set on failure. Every read and write
-    // fails after `timeout` without progress.
-    static std::unique_ptr<Client> Connect(int port, const std::string& path, std::chrono::seconds timeout,
-                                           std::string& error);
+    // Connects and completes the opening handshake; throws std::runtime_error (why) on failure. Every read and
+    // write fails after `timeout` without progress.
+    static std::unique_ptr<Client> Connect(int port, const std::string& path, std::chrono::seconds timeout);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;

@@ -23,7 +23,7 @@ struct CaptureOptions
     size_t captureBufferBytes = 64u << 20;       // TapQueue budget before payloads are elided
     uint64_t maxCaptureBytes = 64u << 20;        // bytes of one message kept in the store
     unsigned upstreamTimeoutSecs = 10;           // connect + upgrade answer limit for the upstream (then 504)
-    std::function<void(const std::string&)> log; // per-session lines (recorder thread)
+    std::function<void(const std::string&)> log; // per-session lines (the recorder's decode thread)
     storage::BatchObserver observer;             // each batch of store operations (recorder's decode thread)
 };
 

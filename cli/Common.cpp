@@ -17,9 +17,7 @@ CLI::Option* AddDbOption(CLI::App& command, std::string& path)
 
 int FailStore(const std::string& db, const std::exception& error)
 {
-    if (auto* sqlite = dynamic_cast<const SQLite::Exception*>(&error))
-        return Fail(storage::DescribeStoreError(db, *sqlite));
-    return Fail(error.what());
+    return Fail(storage::DescribeStoreError(db, error));
 }
 
 int Fail(const std::string& message)

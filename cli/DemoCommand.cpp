@@ -31,7 +31,7 @@ int RunDemo(const DemoArgs& args)
         CaptureOptions options;
         options.storePath = args.db;
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engine.Port()));
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engine.Port()));
         Capture capture(std::move(options));
         std::printf("demo: proxy on ws://127.0.0.1:%d, capturing to %s\n", capture.Port(), args.db.c_str());
 

@@ -120,11 +120,14 @@ std::pair<replay::Recording, std::string> Load(const std::string& spec, const st
         label = spec;
     }
     storage::TraceReader reader(store);
-    std::string error;
-    std::optional<replay::Recording> recording = replay::LoadRecording(reader, session, error);
-    if (!recording)
-        throw DiffInputError(spec + ": " + error);
-    return {std::move(*recording), label};
+    try
+    {
+        return {replay::LoadRecording(reader, session), label};
+    }
+    catch (const replay::ReplayError& e)
+    {
+        throw DiffInputError(spec + ": " + e.what());
+    }
 }
 
 std::vector<std::string> IgnorePatterns(const DiffArgs& args)

@@ -4,6 +4,7 @@
 
 #include "Commands.hpp"
 #include "Format.hpp"
+#include "Progress.hpp"
 #include "otlp/OtlpExporter.hpp"
 #include "otlp/OtlpJson.hpp"
 #include "otlp/OtlpSources.hpp"
@@ -106,7 +107,9 @@ int RunExport(const ExportArgs& args)
     {
         storage::TraceReader reader(args.db);
         std::string label = "exporting " + std::to_string(args.sessions.size()) + " session(s)";
-        ExportSessions(reader, args.sessions, *parsed, args.output, storage::TerminalProgress(label));
+        ExportSessions(reader, args.sessions, *parsed, args.output,
+                       TerminalProgress(label, [](uint64_t done, uint64_t total)
+                                        { return Grouped(done) + "/" + Grouped(total) + " messages"; }));
         return kExitOk;
     }
     catch (const std::exception& e)

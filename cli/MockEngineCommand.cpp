@@ -1,6 +1,7 @@
 // `dapscope mock-engine`: a stand-in RocketRide engine for users without one, demos and load tests.
 
 #include "Commands.hpp"
+#include "ParseOption.hpp"
 #include "mock/MockEngineServer.hpp"
 #include "net/EngineUri.hpp"
 
@@ -23,10 +24,9 @@ struct MockArgs
 
 int RunMockEngine(MockArgs args)
 {
-    std::string error;
-    auto listen = net::ParseListenAddress(args.listen, &error);
+    auto listen = ParseOption("--listen", [&] { return net::ParseListenAddress(args.listen); });
     if (!listen)
-        return Fail("--listen: " + error);
+        return kExitUsage;
     if (!args.badKeys.empty())
         args.engine.badKeys = args.badKeys;
     if (auto problem = mock::ValidateEngineOptions(args.engine))

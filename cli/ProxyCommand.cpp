@@ -2,6 +2,7 @@
 
 #include "Capture.hpp"
 #include "Commands.hpp"
+#include "ParseOption.hpp"
 #include "inspector/Redactor.hpp"
 #include "metrics/CaptureHealth.hpp"
 #include "metrics/MetricsServer.hpp"
@@ -55,18 +56,16 @@ std::string DefaultUpstream()
 
 int RunProxy(const ProxyArgs& args)
 {
-    std::string error;
-    auto upstream = net::NormaliseEngineUri(args.upstream, "", &error);
+    auto upstream = ParseOption("--upstream", [&] { return net::NormaliseEngineUri(args.upstream, ""); });
     if (!upstream)
-        return Fail("--upstream: " + error);
-    auto listen = net::ParseListenAddress(args.listen, &error);
+        return kExitUsage;
+    auto listen = ParseOption("--listen", [&] { return net::ParseListenAddress(args.listen); });
     if (!listen)
-        return Fail("--listen: " + error);
+        return kExitUsage;
     if (args.tlsCert.empty() != args.tlsKey.empty())
         return Fail("--tls-cert and --tls-key go together");
-    for (const std::string& rule : args.redact)
-        if (auto problem = inspector::ValidateRedactionRule(rule))
-            return Fail("--redact " + rule + ": " + *problem);
+    if (!ValidRedactRules(args.redact))
+        return kExitUsage;
 
     // Signals are taken by sigwait() below: block them before any thread starts so none of them gets one.
     sigset_t signals;
@@ -107,9 +106,9 @@ int RunProxy(const ProxyArgs& args)
         std::vector<storage::BatchObserver> observers;
         if (!args.metrics.empty())
         {
-            auto address = net::ParseListenAddress(args.metrics, &error);
+            auto address = ParseOption("--metrics", [&] { return net::ParseListenAddress(args.metrics); });
             if (!address)
-                return Fail("--metrics: " + error);
+                return kExitUsage;
             traffic = std::make_shared<metrics::TrafficMetrics>(args.metricsLabelCap);
             metricsServer = std::make_unique<metrics::MetricsServer>(address->first, address->second,
                                                                      traffic->Registry(), args.accessToken);

@@ -2,7 +2,6 @@
 
 #include "Commands.hpp"
 #include "storage/Retention.hpp"
-#include "storage/Store.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -57,36 +56,35 @@ int RunPrune(const PruneArgs& args)
         return Fail("give one of --before DATE, --session N..., --max-size MB (or only --vacuum)");
     try
     {
-        SQLite::Database db = storage::OpenForWriting(args.db);
+        storage::Pruner pruner(args.db);
         storage::PruneResult result;
         if (!args.before.empty())
         {
             auto before = ParseBefore(args.before);
             if (!before)
                 return Fail("--before: expected a date (2026-11-01, 2026-11-01T12:30) or an age (7d, 12h, 30m)");
-            result = storage::PruneSessions(db, storage::EndedSessionsBefore(db, *before));
+            result = pruner.PruneEndedBefore(*before);
         }
         else if (!args.sessions.empty())
         {
             for (int64_t id : args.sessions)
             {
-                SQLite::Statement q(db, "SELECT ended_ns IS NULL FROM sessions WHERE id = ?");
-                q.bind(1, id);
-                if (!q.executeStep())
+                const auto state = pruner.SessionState(id);
+                if (state == storage::Pruner::State::Missing)
                     return Fail("no session " + std::to_string(id) + " in " + args.db);
-                if (q.getColumn(0).getInt())
+                if (state == storage::Pruner::State::Live)
                     return Fail("session " + std::to_string(id) + " is still live; stop its capture first");
             }
-            result = storage::PruneSessions(db, args.sessions);
+            result = pruner.Prune(args.sessions);
         }
         else if (args.maxSizeMb > 0)
-            result = storage::EnforceSizeLimit(db, args.maxSizeMb * 1000000);
+            result = pruner.KeepUnder(args.maxSizeMb * 1000000);
         std::printf("removed %lld session(s), %lld message(s)\n", static_cast<long long>(result.sessions),
                     static_cast<long long>(result.messages));
         if (args.vacuum)
         {
-            db.exec("VACUUM");
-            std::printf("vacuumed: the store now uses %.1f MB\n", static_cast<double>(storage::UsedBytes(db)) / 1e6);
+            const int64_t used = pruner.Vacuum();
+            std::printf("vacuumed: the store now uses %.1f MB\n", static_cast<double>(used) / 1e6);
         }
         return kExitOk;
     }

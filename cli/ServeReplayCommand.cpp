@@ -2,6 +2,7 @@
 // gets the captured answers to its requests, with its own seq numbers and its own ids and secrets.
 
 #include "Commands.hpp"
+#include "ParseOption.hpp"
 #include "net/EngineUri.hpp"
 #include "replay/ClientReplay.hpp"
 #include "replay/ReplayServer.hpp"
@@ -25,10 +26,9 @@ struct ServeReplayArgs
 
 int RunServeReplay(const ServeReplayArgs& args)
 {
-    std::string error;
-    auto listen = net::ParseListenAddress(args.listen, &error);
+    auto listen = ParseOption("--listen", [&] { return net::ParseListenAddress(args.listen); });
     if (!listen)
-        return Fail("--listen: " + error);
+        return kExitUsage;
     auto timing = replay::ParseTiming(args.timing);
     if (!timing)
         return Fail("--timing must be asap, original or a factor for the captured delays (e.g. 0.5)");
@@ -36,14 +36,12 @@ int RunServeReplay(const ServeReplayArgs& args)
     try
     {
         storage::TraceReader reader(args.db);
-        recording = replay::LoadRecording(reader, args.session, error);
+        recording = replay::LoadRecording(reader, args.session);
     }
     catch (const std::exception& e)
     {
         return Fail(e.what());
     }
-    if (!recording)
-        return Fail(error);
 
     sigset_t signals;
     sigemptyset(&signals);

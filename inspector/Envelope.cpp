@@ -225,9 +225,12 @@ void DecodeMessage(JsonReader& reader, Opcode opcode, std::string_view bytes, ui
         env.malformedReason = "invalid UTF-8 at byte " + std::to_string(bad);
         return;
     }
-    out.document = reader.Parse(framing.json, env.malformedReason);
+    out.document = reader.Parse(framing.json);
     if (!out.document)
+    {
+        env.malformedReason = reader.Error();
         return;
+    }
     out.root = out.document->if_object();
     if (!out.root)
     {

@@ -188,8 +188,7 @@ std::optional<std::string> MessageRedactor::RedactHttpBody(std::string_view body
     if (!truncated && (body.front() == '{' || body.front() == '['))
     {
         JsonReader reader;
-        std::string error;
-        if (auto* document = reader.Parse(body, error))
+        if (auto* document = reader.Parse(body))
         {
             std::vector<boost::json::value*> targets;
             for (const auto& rule : m_rules)

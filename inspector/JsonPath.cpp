@@ -180,11 +180,12 @@ void ApplyStep(const JsonPathStep& step, boost::json::value& value, std::vector<
 
 } // namespace
 
-std::optional<JsonPath> ParseJsonPath(std::string_view rule, std::string& error)
+JsonPath ParseJsonPath(std::string_view rule)
 {
     JsonPath path;
+    std::string error;
     if (!RuleParser(rule).Parse(path, error))
-        return std::nullopt;
+        throw JsonPathError(error);
     return path;
 }
 

@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
-#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +28,15 @@ struct JsonPathStep
 
 using JsonPath = std::vector<JsonPathStep>;
 
-// Parse `rule`; nullopt with `error` set when it is not a valid rule.
-std::optional<JsonPath> ParseJsonPath(std::string_view rule, std::string& error);
+// A user's rule that is not a JSONPath of this subset; what() says why and where ("expected ']' at offset 4").
+class JsonPathError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Parse `rule` (given by a user, never wire content); throws JsonPathError when it is not a valid rule.
+JsonPath ParseJsonPath(std::string_view rule);
 
 // Append every value of `root` that `path` selects (each at most once).
 void SelectJsonPath(const JsonPath& path, boost::json::value& root, std::vector<boost::json::value*>& out);

@@ -21,8 +21,9 @@ JsonReader::JsonReader(size_t arenaBytes)
 {
 }
 
-boost::json::value* JsonReader::Parse(std::string_view json, std::string& error)
+boost::json::value* JsonReader::Parse(std::string_view json)
 {
+    m_error.clear();
     // A new resource rather than release(): release() keeps the grown block size of earlier large messages.
     m_value.reset();
     m_resource.emplace(m_arena.get(), m_arenaBytes);
@@ -32,9 +33,9 @@ boost::json::value* JsonReader::Parse(std::string_view json, std::string& error)
     if (ec)
     {
         if (ec == boost::json::error::too_deep)
-            error = "nesting deeper than " + std::to_string(MaxJsonDepth) + " levels";
+            m_error = "nesting deeper than " + std::to_string(MaxJsonDepth) + " levels";
         else
-            error = "not JSON: " + ec.message() + " at byte " + std::to_string(consumed);
+            m_error = "not JSON: " + ec.message() + " at byte " + std::to_string(consumed);
         m_parser.reset();
         return nullptr;
     }

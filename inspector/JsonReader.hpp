@@ -22,9 +22,11 @@ class JsonReader
     JsonReader(const JsonReader&) = delete;
     JsonReader& operator=(const JsonReader&) = delete;
 
-    // Parse `json`. Returns the document (valid until the next Parse) or nullptr with a human `error`.
-    // The caller has already checked that `json` is valid UTF-8.
-    boost::json::value* Parse(std::string_view json, std::string& error);
+    // Parse `json`. Returns the document (valid until the next Parse), or nullptr and Error() says why: wire
+    // content that is not JSON is data, not an exception. The caller has already checked that `json` is valid UTF-8.
+    boost::json::value* Parse(std::string_view json);
+    // Why the last Parse returned nullptr ("not JSON: ... at byte 12"); "" after a success.
+    const std::string& Error() const { return m_error; }
 
   private:
     std::unique_ptr<unsigned char[]> m_arena;                  // first block of m_resource, reused for every message
@@ -32,6 +34,7 @@ class JsonReader
     std::optional<boost::json::monotonic_resource> m_resource; // owns every node of m_value; fresh per message
     boost::json::parser m_parser;                              // keeps its value stack between messages
     std::optional<boost::json::value> m_value;                 // the last parsed document, in m_resource
+    std::string m_error;                                       // why the last Parse failed
 };
 
 } // namespace dapscope::inspector

@@ -58,10 +58,15 @@ void CollectDefaultTargets(boost::json::object* root, const Envelope& env, std::
 
 MessageRedactor::MessageRedactor(const RedactionPolicy& policy) : m_enabled(policy.enabled)
 {
-    std::string error;
     for (const auto& rule : policy.userRules)
-        if (auto path = ParseJsonPath(rule, error))
-            m_rules.push_back(std::move(*path));
+        try
+        {
+            m_rules.push_back(ParseJsonPath(rule));
+        }
+        catch (const JsonPathError&)
+        {
+            // skipped (see the header)
+        }
 }
 
 void MessageRedactor::ReplaceValue(boost::json::value& value, Found& found)
@@ -124,8 +129,7 @@ void MessageRedactor::RedactDocument(boost::json::value& document, const Envelop
 bool MessageRedactor::IsClean(std::string_view json, const Envelope& env, std::string_view requestCommand) const
 {
     JsonReader reader;
-    std::string error;
-    auto* document = reader.Parse(json, error);
+    auto* document = reader.Parse(json);
     if (!document)
         return false;
     Found again;

@@ -61,19 +61,9 @@ bool HoldsRedactionMarker(std::string_view bytes)
     return false;
 }
 
-std::optional<std::string> ValidateRedactionRule(std::string_view rule)
+void ValidateRedactionRule(std::string_view rule)
 {
-    try
-    {
-        std::string error;
-        if (ParseJsonPath(rule, error))
-            return std::nullopt;
-        return error;
-    }
-    catch (...)
-    {
-        return "out of memory";
-    }
+    ParseJsonPath(rule);
 }
 
 } // namespace dapscope::inspector

@@ -1,6 +1,8 @@
 #pragma once
 // Redaction of secrets before anything is stored, printed or exported.
 
+#include "JsonPath.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +17,8 @@ struct RedactionPolicy
     std::vector<std::string> userRules; // --redact JSONPATH, e.g. "$.arguments.pipeline.config.key", "$..password"
 };
 
-// Check a user rule; returns an error message for a rule that cannot be parsed.
-std::optional<std::string> ValidateRedactionRule(std::string_view rule);
+// Check a user rule; throws JsonPathError (why) for a rule that cannot be parsed.
+void ValidateRedactionRule(std::string_view rule);
 
 // The marker that replaces a secret: "[redacted:" + first 8 hex of SHA-256(value) + "]".
 std::string RedactionMarker(std::string_view secret);

@@ -12,11 +12,14 @@ namespace
 replay::Recording Load(Store& store, const Arguments& args, std::string_view name)
 {
     storage::SessionSummary session = RequireSession(store, args, name);
-    std::string error;
-    std::optional<replay::Recording> recording = replay::LoadRecording(store.reader, session.id, error);
-    if (!recording)
-        throw ArgumentError(std::string(name), error);
-    return std::move(*recording);
+    try
+    {
+        return replay::LoadRecording(store.reader, session.id);
+    }
+    catch (const replay::ReplayError& e)
+    {
+        throw ArgumentError(std::string(name), e.what());
+    }
 }
 
 ToolAnswer Diff(Store& store, const Arguments& args)

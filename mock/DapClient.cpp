@@ -3,15 +3,12 @@
 namespace dapscope::mock
 {
 
-std::unique_ptr<DapClient> DapClient::Connect(const std::string& url, std::string& error)
+std::unique_ptr<DapClient> DapClient::Connect(const std::string& url)
 {
     net::WsClientOptions options;
     options.url = url;
-    auto socket = net::WsClient::Connect(options, error);
-    if (!socket)
-        return nullptr;
     auto client = std::unique_ptr<DapClient>(new DapClient());
-    client->m_socket = std::move(socket);
+    client->m_socket = net::WsClient::Connect(options);
     return client;
 }
 

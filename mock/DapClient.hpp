@@ -20,8 +20,8 @@ namespace dapscope::mock
 class DapClient
 {
   public:
-    // Connect to a ws:// URL. Returns nullptr and sets error on failure.
-    static std::unique_ptr<DapClient> Connect(const std::string& url, std::string& error);
+    // Connect to a ws:// URL; throws net::NetError on failure.
+    static std::unique_ptr<DapClient> Connect(const std::string& url);
 
     // Send a request; returns its seq. With a payload, it goes as a DAP binary frame (header \n payload).
     int64_t Send(const std::string& command, boost::json::object arguments = {},

@@ -62,11 +62,14 @@ std::string Text(const json::object& object, const char* key)
 DemoReport RunDemoSession(const std::string& url, const std::string& apiKey)
 {
     DemoReport report;
-    std::string error;
-    auto client = DapClient::Connect(url, error);
-    if (!client)
+    std::unique_ptr<DapClient> client;
+    try
     {
-        report.problems.push_back("cannot connect to " + url + ": " + error);
+        client = DapClient::Connect(url);
+    }
+    catch (const net::NetError& e)
+    {
+        report.problems.push_back("cannot connect to " + url + ": " + e.what());
         return report;
     }
     Script script(*client, report);

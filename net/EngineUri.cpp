@@ -1,8 +1,11 @@
 #include "EngineUri.hpp"
 
+#include "NetError.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace dapscope::net
 {
@@ -16,11 +19,9 @@ std::string Lower(std::string_view s)
     return out;
 }
 
-bool Fail(std::string* error, std::string message)
+[[noreturn]] void Fail(const std::string& message)
 {
-    if (error)
-        *error = std::move(message);
-    return false;
+    throw NetError(message);
 }
 
 std::optional<int> ParsePort(std::string_view text)
@@ -33,26 +34,25 @@ std::optional<int> ParsePort(std::string_view text)
 }
 
 // Split "host[:port]" or "[v6][:port]" into its parts; port is "" when absent.
-bool SplitHostPort(std::string_view hostPort, std::string& host, std::string& port, std::string* error)
+void SplitHostPort(std::string_view hostPort, std::string& host, std::string& port)
 {
     if (hostPort.starts_with('['))
     {
         size_t close = hostPort.find(']');
         if (close == std::string_view::npos)
-            return Fail(error, "unterminated IPv6 address");
+            Fail("unterminated IPv6 address");
         host = hostPort.substr(1, close - 1);
         std::string_view rest = hostPort.substr(close + 1);
         if (!rest.empty() && rest[0] != ':')
-            return Fail(error, "unexpected text after IPv6 address");
+            Fail("unexpected text after IPv6 address");
         port = rest.empty() ? "" : std::string(rest.substr(1));
-        return true;
+        return;
     }
     size_t colon = hostPort.rfind(':');
     if (colon != std::string_view::npos && hostPort.find(':') != colon)
-        return Fail(error, "IPv6 addresses must be written in brackets, e.g. [::1]:5565");
+        Fail("IPv6 addresses must be written in brackets, e.g. [::1]:5565");
     host = hostPort.substr(0, colon);
     port = colon == std::string_view::npos ? "" : std::string(hostPort.substr(colon + 1));
-    return true;
 }
 } // namespace
 
@@ -67,13 +67,13 @@ std::string EngineUri::ToString() const
     return std::string(tls ? "wss://" : "ws://") + HostPort() + path;
 }
 
-std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_view path, std::string* error)
+EngineUri NormaliseEngineUri(std::string_view input, std::string_view path)
 {
     std::string text(input);
     text.erase(0, text.find_first_not_of(" \t"));
     text.erase(text.find_last_not_of(" \t") + 1);
     if (text.empty())
-        return Fail(error, "empty engine URI"), std::nullopt;
+        Fail("empty engine URI");
 
     // 1. No scheme: the SDKs prepend http://.
     std::string scheme = "http";
@@ -84,7 +84,7 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
         rest = std::string_view(text).substr(sep + 3);
     }
     if (scheme != "http" && scheme != "https" && scheme != "ws" && scheme != "wss")
-        return Fail(error, "unsupported scheme '" + scheme + "' (use http, https, ws or wss)"), std::nullopt;
+        Fail("unsupported scheme '" + scheme + "' (use http, https, ws or wss)");
 
     // 4. Path, query and fragment are dropped; userinfo too (as the TypeScript SDK does).
     std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
@@ -93,10 +93,9 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
 
     EngineUri uri;
     std::string port;
-    if (!SplitHostPort(authority, uri.host, port, error))
-        return std::nullopt;
+    SplitHostPort(authority, uri.host, port);
     if (uri.host.empty())
-        return Fail(error, "no host in engine URI '" + text + "'"), std::nullopt;
+        Fail("no host in engine URI '" + text + "'");
 
     // 3. https/wss -> TLS.
     uri.tls = scheme == "https" || scheme == "wss";
@@ -105,7 +104,7 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
     {
         auto parsed = ParsePort(port);
         if (!parsed)
-            return Fail(error, "invalid port '" + port + "'"), std::nullopt;
+            Fail("invalid port '" + port + "'");
         uri.port = *parsed;
     }
     else if (Lower(uri.host).find("rocketride.ai") != std::string::npos)
@@ -116,7 +115,7 @@ std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_
     return uri;
 }
 
-std::optional<std::pair<std::string, int>> ParseListenAddress(std::string_view input, std::string* error)
+std::pair<std::string, int> ParseListenAddress(std::string_view input)
 {
     std::string host;
     std::string port;
@@ -126,13 +125,13 @@ std::optional<std::pair<std::string, int>> ParseListenAddress(std::string_view i
         host = "127.0.0.1";
         port = input;
     }
-    else if (!SplitHostPort(input, host, port, error))
-        return std::nullopt;
+    else
+        SplitHostPort(input, host, port);
     if (host.empty())
         host = "127.0.0.1";
     auto parsed = port.empty() ? std::optional<int>(5566) : ParsePort(port);
     if (!parsed && port != "0")
-        return Fail(error, "invalid port '" + port + "'"), std::nullopt;
+        Fail("invalid port '" + port + "'");
     return std::make_pair(host, parsed.value_or(0));
 }
 

@@ -2,9 +2,11 @@
 // Engine address normalisation, done exactly as the RocketRide SDKs do it (PROTOCOL.md §1.2), so that
 // `--upstream`, `replay --to` and `$ROCKETRIDE_URI` accept every form a user already gives their SDK.
 
-#include <optional>
+#include "NetError.hpp"
+
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace dapscope::net
 {
@@ -20,12 +22,11 @@ struct EngineUri
     std::string ToString() const; // "ws://host:port/path"
 };
 
-// Returns the normalised URI, or nullopt with a message in *error.
-std::optional<EngineUri> NormaliseEngineUri(std::string_view input, std::string_view path = "/task/service",
-                                            std::string* error = nullptr);
+// Returns the normalised URI; throws NetError (what the input gets wrong) when it is not one.
+EngineUri NormaliseEngineUri(std::string_view input, std::string_view path = "/task/service");
 
-// Parse "host:port" / "[v6]:port" / "port" for --listen. Default host 127.0.0.1.
-std::optional<std::pair<std::string, int>> ParseListenAddress(std::string_view input, std::string* error = nullptr);
+// Parse "host:port" / "[v6]:port" / "port" for --listen. Default host 127.0.0.1. Throws NetError.
+std::pair<std::string, int> ParseListenAddress(std::string_view input);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(std::string_view host);

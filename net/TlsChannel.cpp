@@ -100,14 +100,13 @@ using CtxPtr = std::unique_ptr<SSL_CTX, CtxDeleter>;
 
 // Settings shared by both legs: TLS 1.2 or newer, no renegotiation (it would make SSL_write wait for the
 // peer), and partial writes so that SSL_write reports exactly how much plaintext it has taken.
-CtxPtr NewContext(const SSL_METHOD* method, std::string& error)
+CtxPtr NewContext(const SSL_METHOD* method)
 {
     ERR_clear_error();
     CtxPtr ctx(SSL_CTX_new(method));
     if (!ctx)
     {
-        error = "cannot create a TLS context: " + TakeOpenSslError();
-        return nullptr;
+        throw NetError("cannot create a TLS context: " + TakeOpenSslError());
     }
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);
@@ -157,14 +156,12 @@ TlsContext::TlsContext(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 TlsContext::~TlsContext() = default;
 
-std::unique_ptr<TlsContext> TlsContext::Client(const TlsClientOptions& options, std::string& error)
+std::unique_ptr<TlsContext> TlsContext::Client(const TlsClientOptions& options)
 {
     auto impl = std::make_unique<Impl>();
     impl->client = true;
     impl->insecure = options.insecure;
-    impl->ctx = NewContext(TLS_client_method(), error);
-    if (!impl->ctx)
-        return nullptr;
+    impl->ctx = NewContext(TLS_client_method());
     SSL_CTX* ctx = impl->ctx.get();
     // Missing system CA folders are not an error here: a later verification failure names the real problem.
     SSL_CTX_set_default_verify_paths(ctx);
@@ -173,41 +170,34 @@ std::unique_ptr<TlsContext> TlsContext::Client(const TlsClientOptions& options, 
     {
         if (!Readable(options.caFile))
         {
-            error = CannotRead("CA file", options.caFile);
-            return nullptr;
+            throw NetError(CannotRead("CA file", options.caFile));
         }
         if (SSL_CTX_load_verify_locations(ctx, options.caFile.c_str(), nullptr) != 1)
         {
-            error = "cannot load CA file " + options.caFile + ": " + TakeOpenSslError();
-            return nullptr;
+            throw NetError("cannot load CA file " + options.caFile + ": " + TakeOpenSslError());
         }
     }
     SSL_CTX_set_verify(ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
     // Note the inverted convention: 0 is success.
     if (SSL_CTX_set_alpn_protos(ctx, kAlpnHttp11, sizeof kAlpnHttp11) != 0)
     {
-        error = "cannot set ALPN: " + TakeOpenSslError();
-        return nullptr;
+        throw NetError("cannot set ALPN: " + TakeOpenSslError());
     }
     return std::unique_ptr<TlsContext>(new TlsContext(std::move(impl)));
 }
 
-std::unique_ptr<TlsContext> TlsContext::Server(const TlsServerOptions& options, std::string& error)
+std::unique_ptr<TlsContext> TlsContext::Server(const TlsServerOptions& options)
 {
     auto impl = std::make_unique<Impl>();
-    impl->ctx = NewContext(TLS_server_method(), error);
-    if (!impl->ctx)
-        return nullptr;
+    impl->ctx = NewContext(TLS_server_method());
     SSL_CTX* ctx = impl->ctx.get();
     if (!Readable(options.certFile))
     {
-        error = CannotRead("certificate file", options.certFile);
-        return nullptr;
+        throw NetError(CannotRead("certificate file", options.certFile));
     }
     if (SSL_CTX_use_certificate_chain_file(ctx, options.certFile.c_str()) != 1)
     {
-        error = "cannot load certificate file " + options.certFile + ": " + TakeOpenSslError();
-        return nullptr;
+        throw NetError("cannot load certificate file " + options.certFile + ": " + TakeOpenSslError());
     }
     // The key is parsed here rather than by SSL_CTX_use_PrivateKey_file so that "not a key" and "not this
     // certificate's key" give different messages.
@@ -215,31 +205,27 @@ std::unique_ptr<TlsContext> TlsContext::Server(const TlsServerOptions& options, 
     if (!keyBio)
     {
         ERR_clear_error();
-        error = CannotRead("private key file", options.keyFile);
-        return nullptr;
+        throw NetError(CannotRead("private key file", options.keyFile));
     }
     EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, NoPassphrase, nullptr);
     BIO_free(keyBio);
     if (!key)
     {
-        error = "cannot load private key file " + options.keyFile +
-                " (an unencrypted PEM key is needed): " + TakeOpenSslError();
-        return nullptr;
+        throw NetError("cannot load private key file " + options.keyFile +
+                       " (an unencrypted PEM key is needed): " + TakeOpenSslError());
     }
     bool matches = X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) == 1;
     ERR_clear_error();
     if (!matches)
     {
         EVP_PKEY_free(key);
-        error = "private key " + options.keyFile + " does not match certificate " + options.certFile;
-        return nullptr;
+        throw NetError("private key " + options.keyFile + " does not match certificate " + options.certFile);
     }
     int used = SSL_CTX_use_PrivateKey(ctx, key);
     EVP_PKEY_free(key); // the context holds its own reference
     if (used != 1)
     {
-        error = "cannot use private key " + options.keyFile + ": " + TakeOpenSslError();
-        return nullptr;
+        throw NetError("cannot use private key " + options.keyFile + ": " + TakeOpenSslError());
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr); // SDK clients present no certificate
     SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);

@@ -3,6 +3,8 @@
 // libwebsockets raw connections (lws 4.1.6's raw client cannot do TLS itself) and moves plaintext through
 // this channel; one code path serves both legs (the engine side as client, the SDK side as server).
 
+#include "NetError.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,9 +30,9 @@ struct TlsServerOptions
 class TlsContext
 {
   public:
-    // Both return nullptr and set `error` (a sentence naming the file or the OpenSSL reason) on failure.
-    static std::unique_ptr<TlsContext> Client(const TlsClientOptions& options, std::string& error);
-    static std::unique_ptr<TlsContext> Server(const TlsServerOptions& options, std::string& error);
+    // Both throw NetError (a sentence naming the file or the OpenSSL reason) on failure.
+    static std::unique_ptr<TlsContext> Client(const TlsClientOptions& options);
+    static std::unique_ptr<TlsContext> Server(const TlsServerOptions& options);
     ~TlsContext();
 
     struct Impl;

@@ -84,7 +84,7 @@ lws_vhost* ClientVhost(EventLoop& loop, const WsClientOptions& options)
 }
 } // namespace
 
-std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std::string& error, EventLoop* loop)
+std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, EventLoop* loop)
 {
     std::unique_ptr<WsClient> client(new WsClient());
     if (!loop)
@@ -102,9 +102,7 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
     size_t schemeEnd = url.find("://");
     size_t pathStart = url.find('/', schemeEnd == std::string::npos ? 0 : schemeEnd + 3);
     std::string path = pathStart == std::string::npos ? "/" : url.substr(pathStart);
-    auto uri = NormaliseEngineUri(url.substr(0, pathStart), path, &error);
-    if (!uri)
-        return nullptr;
+    const EngineUri uri = NormaliseEngineUri(url.substr(0, pathStart), path);
 
     WsHandlers handlers;
     handlers.onOpen = [inbox](WsConnection&)
@@ -135,21 +133,21 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
             lws_vhost* vhost = ClientVhost(*loop, options);
             if (!vhost)
                 return false;
-            std::string hostPort = uri->HostPort();
+            std::string hostPort = uri.HostPort();
             lws_client_connect_info info;
             std::memset(&info, 0, sizeof info);
             info.context = loop->Context();
             info.vhost = vhost;
-            info.address = uri->host.c_str();
-            info.port = uri->port;
-            info.path = uri->path.c_str();
+            info.address = uri.host.c_str();
+            info.port = uri.port;
+            info.path = uri.path.c_str();
             info.host = hostPort.c_str();
             info.origin = options.origin.empty() ? nullptr : options.origin.c_str();
             info.protocol = options.subprotocol.empty() ? nullptr : options.subprotocol.c_str();
             info.local_protocol_name = kClientProtocols[0].name;
             info.opaque_user_data = connection.get();
             info.alpn = "http/1.1";
-            if (uri->tls)
+            if (uri.tls)
                 info.ssl_connection =
                     LCCSCF_USE_SSL |
                     (options.insecure ? LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
@@ -164,21 +162,18 @@ std::unique_ptr<WsClient> WsClient::Connect(const WsClientOptions& options, std:
         });
     if (!started)
     {
-        error = "cannot create the client vhost";
-        return nullptr;
+        throw NetError("cannot create the client vhost");
     }
 
     std::unique_lock lock(inbox->mutex);
     if (!inbox->changed.wait_for(lock, options.connectTimeout, [&] { return inbox->open || inbox->closed; }))
     {
         lock.unlock();
-        error = "timed out connecting to " + uri->ToString();
-        return nullptr;
+        throw NetError("timed out connecting to " + uri.ToString());
     }
     if (!inbox->open)
     {
-        error = inbox->closed->error.empty() ? "connection closed during the handshake" : inbox->closed->error;
-        return nullptr;
+        throw NetError(inbox->closed->error.empty() ? "connection closed during the handshake" : inbox->closed->error);
     }
     return client;
 }

@@ -3,6 +3,7 @@
 // EventLoop thread; this object hands messages across through a locked inbox.
 
 #include "EventLoop.hpp"
+#include "NetError.hpp"
 #include "WsConnection.hpp"
 
 #include <chrono>
@@ -33,15 +34,13 @@ struct WsClientOptions
 class WsClient
 {
   public:
-    // Connects and waits for the handshake. On failure returns nullptr and sets error.
+    // Connects and waits for the handshake; throws NetError (why it could not) on failure.
     // With loop == nullptr the client runs its own EventLoop.
-    static std::unique_ptr<WsClient> Connect(const WsClientOptions& options, std::string& error,
-                                             EventLoop* loop = nullptr);
+    static std::unique_ptr<WsClient> Connect(const WsClientOptions& options, EventLoop* loop = nullptr);
     ~WsClient();
 
     void Send(FrameType type, std::string data, size_t fragmentSize = 0);
     void SendText(std::string data) { Send(FrameType::Text, std::move(data)); }
-    void SendBinary(std::string data) { Send(FrameType::Binary, std::move(data)); }
 
     // Next message (text, binary or pong), or nullopt on timeout / when closed and drained.
     std::optional<WsMessage> Receive(std::chrono::milliseconds timeout);

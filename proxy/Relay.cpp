@@ -214,17 +214,9 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
         throw std::runtime_error("cannot resolve the upstream host " + upstream.host + ": " + error);
 
     if (upstream.tls)
-    {
-        m_clientTls = net::TlsContext::Client({m_options.caFile, m_options.insecure}, error);
-        if (!m_clientTls)
-            throw std::runtime_error(error);
-    }
+        m_clientTls = net::TlsContext::Client({m_options.caFile, m_options.insecure});
     if (!m_options.tlsCert.empty())
-    {
-        m_serverTls = net::TlsContext::Server({m_options.tlsCert, m_options.tlsKey}, error);
-        if (!m_serverTls)
-            throw std::runtime_error(error);
-    }
+        m_serverTls = net::TlsContext::Server({m_options.tlsCert, m_options.tlsKey});
 
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);

@@ -46,8 +46,8 @@ class ReadBufferPool;
 class Relay
 {
   public:
-    // Starts listening on the loop; throws std::runtime_error when the address cannot be bound, the upstream
-    // host does not resolve, or a TLS file cannot be used.
+    // Starts listening on the loop; throws std::runtime_error when the address cannot be bound or the upstream
+    // host does not resolve, net::NetError when a TLS file cannot be used.
     Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap);
     ~Relay();
 

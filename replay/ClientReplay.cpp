@@ -118,29 +118,38 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
         return failed;
     };
 
-    std::string error;
-    auto uri = net::NormaliseEngineUri(options.to, "", &error);
-    if (!uri)
-        return fail("--to: " + error);
+    net::EngineUri uri;
+    try
+    {
+        uri = net::NormaliseEngineUri(options.to, "");
+    }
+    catch (const net::NetError& e)
+    {
+        return fail(std::string("--to: ") + e.what());
+    }
     std::optional<Recording> recording;
     try
     {
         storage::TraceReader reader(options.storePath);
-        recording = LoadRecording(reader, options.session, error);
+        recording = LoadRecording(reader, options.session);
     }
     catch (const std::exception& e)
     {
         return fail(e.what());
     }
-    if (!recording)
-        return fail(error);
-    const std::string upstream = uri->ToString();
-    uri->path = recording->session.path.starts_with('/') ? recording->session.path : "/task/service";
-    failed.target = uri->ToString();
+    const std::string upstream = uri.ToString();
+    uri.path = recording->session.path.starts_with('/') ? recording->session.path : "/task/service";
+    failed.target = uri.ToString();
 
-    Replayer replayer(*recording, options.replay);
-    if (replayer.Problem())
-        return fail(*replayer.Problem());
+    std::optional<Replayer> replayer;
+    try
+    {
+        replayer.emplace(*recording, options.replay);
+    }
+    catch (const ReplayError& e)
+    {
+        return fail(e.what());
+    }
     std::unique_ptr<ReplayCapture> capture;
     try
     {
@@ -153,11 +162,17 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
     }
     net::WsClientOptions clientOptions;
     clientOptions.url = failed.target;
-    auto client = net::WsClient::Connect(clientOptions, error);
-    if (!client)
-        return fail("cannot connect to " + failed.target + ": " + error);
+    std::unique_ptr<net::WsClient> client;
+    try
+    {
+        client = net::WsClient::Connect(clientOptions);
+    }
+    catch (const net::NetError& e)
+    {
+        return fail("cannot connect to " + failed.target + ": " + e.what());
+    }
     if (capture)
-        capture->Open(upstream, uri->path);
+        capture->Open(upstream, uri.path);
 
     const int64_t startNs = capture::MonoNs();
     int64_t progressNs = 0;
@@ -166,7 +181,7 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
     while (true)
     {
         int64_t nowNs = capture::MonoNs();
-        ReplayStep step = replayer.Poll(nowNs);
+        ReplayStep step = replayer->Poll(nowNs);
         for (OutgoingMessage& out : step.send)
         {
             if (capture)
@@ -185,7 +200,7 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
             break;
         if (options.progress && nowNs - progressNs >= 100'000'000)
         {
-            options.progress(replayer.Settled(), replayer.Requests());
+            options.progress(replayer->Settled(), replayer->Requests());
             progressNs = nowNs;
         }
         // Take everything that has arrived before deciding what to send next.
@@ -196,7 +211,7 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
             if (message->type == net::FrameType::Pong)
                 continue;
             const bool binary = message->type == net::FrameType::Binary;
-            replayer.OnMessage(capture::MonoNs(), binary, message->data);
+            replayer->OnMessage(capture::MonoNs(), binary, message->data);
             if (capture)
                 capture->Message(Direction::ServerToClient, binary ? Opcode::Binary : Opcode::Text,
                                  std::move(message->data));
@@ -210,13 +225,13 @@ ReplayReport RunClientReplay(const ClientReplayOptions& options)
                 capture->Message(Direction::ServerToClient, Opcode::Close, CloseBytes(closed->code, closed->reason));
                 capture->Message(Direction::ClientToServer, Opcode::Close, CloseBytes(closed->code, closed->reason));
             }
-            replayer.OnClosed(capture::MonoNs(), closed->code, closed->reason);
+            replayer->OnClosed(capture::MonoNs(), closed->code, closed->reason);
         }
     }
     if (options.progress)
-        options.progress(replayer.Settled(), replayer.Requests());
+        options.progress(replayer->Settled(), replayer->Requests());
 
-    ReplayReport report = replayer.TakeReport();
+    ReplayReport report = replayer->TakeReport();
     report.durationNs = capture::MonoNs() - startNs;
     report.target = failed.target;
     report.timing = options.timingLabel;

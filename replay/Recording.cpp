@@ -5,23 +5,18 @@
 namespace dapscope::replay
 {
 
-std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id, std::string& error)
+Recording LoadRecording(storage::TraceReader& reader, int64_t id)
 {
     try
     {
         Recording recording;
         auto session = reader.Session(id);
         if (!session)
-        {
-            error = "no session " + std::to_string(id) + " in the store (see dapscope sessions)";
-            return std::nullopt;
-        }
+            throw ReplayError("no session " + std::to_string(id) + " in the store (see dapscope sessions)");
         if (session->protocol == "http")
-        {
-            error = "session " + std::to_string(id) + " is a plain HTTP connection, not a WebSocket session: replay " +
-                    "re-sends DAP messages only";
-            return std::nullopt;
-        }
+            throw ReplayError(
+                "session " + std::to_string(id) +
+                " is a plain HTTP connection, not a WebSocket session: replay re-sends DAP messages only");
         recording.session = *session;
         // Summaries and bytes are read in bulk, a page at a time (MessageData prepares two statements per message).
         std::unordered_map<int64_t, size_t> indexById;
@@ -63,10 +58,13 @@ std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id,
                 recording.messages[index].pair = it->second;
         return recording;
     }
+    catch (const ReplayError&)
+    {
+        throw;
+    }
     catch (const std::exception& e)
     {
-        error = std::string("cannot read session ") + std::to_string(id) + ": " + e.what();
-        return std::nullopt;
+        throw ReplayError("cannot read session " + std::to_string(id) + ": " + e.what());
     }
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,16 @@ struct Recording
     std::vector<RecordedMessage> messages; // text, binary and close messages in wire order (pongs left out)
 };
 
-// Read session `id` from the store. Returns nullopt with `error` set when it does not exist or cannot be read.
-std::optional<Recording> LoadRecording(storage::TraceReader& reader, int64_t id, std::string& error);
+// A capture that cannot be replayed as asked: no such session, not a WebSocket session, unreadable, a redacted
+// value nothing replaces... what() is the one-line message for the user.
+class ReplayError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Read session `id` from the store. Throws ReplayError when it does not exist or cannot be read.
+Recording LoadRecording(storage::TraceReader& reader, int64_t id);
 
 // The close frame payload: code and reason ({1005, ""} when it carried none).
 std::pair<uint16_t, std::string> DecodeClose(std::string_view payload);

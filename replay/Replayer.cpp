@@ -69,9 +69,9 @@ void Replayer::Plan()
         Item item;
         item.message = i;
         item.frame = ParseFrame(message.opcode == Opcode::Binary, message.bytes);
-        if (!message.complete && !m_problem)
-            m_problem = "message " + std::to_string(message.id) + " (" + message.command +
-                        ") was not stored in full (truncated or elided at capture), so it cannot be replayed";
+        if (!message.complete)
+            throw ReplayError("message " + std::to_string(message.id) + " (" + message.command +
+                              ") was not stored in full (truncated or elided at capture), so it cannot be replayed");
         if (message.kind == Kind::Request && item.frame.doc.is_object())
         {
             item.seq = IntMember(item.frame.doc, "seq").value_or(0);
@@ -141,7 +141,7 @@ void Replayer::CheckSecrets()
     if (!m_options.apiKey.empty() && !m_keyMarker.empty())
         available.push_back(m_keyMarker);
     size_t next = 0;
-    for (size_t i = 0; i < messages.size() && !m_problem; ++i)
+    for (size_t i = 0; i < messages.size(); ++i)
     {
         if (messages[i].dir == Direction::ServerToClient)
         {
@@ -169,16 +169,12 @@ void Replayer::CheckSecrets()
             if (std::find(available.begin(), available.end(), at.marker) != available.end())
                 continue;
             if (at.marker == m_keyMarker)
-            {
-                m_problem = "the capture's API key is redacted (" + at.marker + " at " + at.path + " of " +
-                            Describe(item) + "): give the key with --apikey KEY or $ROCKETRIDE_APIKEY";
-                break;
-            }
+                throw ReplayError("the capture's API key is redacted (" + at.marker + " at " + at.path + " of " +
+                                  Describe(item) + "): give the key with --apikey KEY or $ROCKETRIDE_APIKEY");
             if (m_options.allowMarkers)
                 continue;
-            m_problem = Describe(item) + " needs the redacted value at " + at.path + " (" + at.marker +
-                        "), which the capture does not hold; --allow-markers sends the marker as it is";
-            break;
+            throw ReplayError(Describe(item) + " needs the redacted value at " + at.path + " (" + at.marker +
+                              "), which the capture does not hold; --allow-markers sends the marker as it is");
         }
     }
 }
@@ -233,11 +229,7 @@ ReplayStep Replayer::Poll(int64_t nowNs)
 {
     ReplayStep step;
     if (m_startNs < 0)
-    {
         m_startNs = nowNs;
-        if (m_problem)
-            Abort(*m_problem);
-    }
     int64_t wake = INT64_MAX;
     ExpireTimeouts(nowNs);
     while (m_settledPrefix < m_responseOrder.size() && m_items[m_responseOrder[m_settledPrefix]].settledNs >= 0)

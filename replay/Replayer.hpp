@@ -51,11 +51,9 @@ struct ReplayStep
 class Replayer
 {
   public:
+    // Throws ReplayError when the capture cannot be replayed as asked (a redacted value nothing replaces, a
+    // message not stored in full): checked before anything is sent.
     Replayer(const Recording& recording, ReplayOptions options);
-
-    // Why the capture cannot be replayed as asked (a redacted value nothing replaces, a message not stored in
-    // full), or nullopt. Checked before anything is sent.
-    const std::optional<std::string>& Problem() const { return m_problem; }
 
     ReplayStep Poll(int64_t nowNs);
     void OnMessage(int64_t nowNs, bool binary, std::string_view bytes);
@@ -106,7 +104,6 @@ class Replayer
 
     const Recording& m_recording;
     ReplayOptions m_options;
-    std::optional<std::string> m_problem; // set: the replay cannot run
     std::vector<Item> m_items;            // client messages in captured order
     std::vector<size_t> m_responseOrder;  // items with a recorded response, in the order those responses came
     std::optional<std::pair<uint16_t, std::string>> m_recordedClose; // the client's close frame, if captured

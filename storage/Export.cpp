@@ -505,14 +505,6 @@ class HarExporter : public Exporter
     json::array m_controls;           // its close/ping/pong frames, for the WebSocket entry's `control_frames`
     std::deque<Exchange> m_exchanges; // its HTTP exchanges not written yet, in request order
 };
-
-std::string Grouped(uint64_t n)
-{
-    std::string digits = std::to_string(n);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-        digits.insert(static_cast<size_t>(i), ",");
-    return digits;
-}
 } // namespace
 
 std::optional<ExportFormat> ParseExportFormat(std::string_view name)
@@ -569,47 +561,6 @@ void ExportSessions(TraceReader& reader, const std::vector<int64_t>& ids, const 
     out.Finish();
     if (spec.progress)
         spec.progress(done, done);
-}
-
-ProgressFn TerminalProgress(std::string label)
-{
-    if (!::isatty(STDERR_FILENO))
-        return {};
-    using Clock = std::chrono::steady_clock;
-    // Drawing state, shared by the copies of the returned function.
-    struct Bar
-    {
-        std::string label; // "exporting 3 sessions"
-        Clock::time_point start = Clock::now();
-        Clock::time_point drawn; // last redraw
-        bool visible = false;    // something was drawn
-        bool complete = false;   // the last line was drawn and ended
-        ~Bar()
-        {
-            if (visible && !complete)
-                std::fputc('\n', stderr); // interrupted: later messages start on a line of their own
-        }
-    };
-    auto bar = std::make_shared<Bar>();
-    bar->label = std::move(label);
-    return [bar](uint64_t done, uint64_t total)
-    {
-        using namespace std::chrono_literals;
-        Clock::time_point now = Clock::now();
-        bool last = done >= total;
-        // Quick work shows nothing; then redraw at most 10 times a second, and always the final state.
-        if ((!bar->visible && now - bar->start < 300ms) || (!last && now - bar->drawn < 100ms) || bar->complete)
-            return;
-        constexpr int kWidth = 20;
-        int filled = total ? static_cast<int>(kWidth * std::min(done, total) / total) : kWidth;
-        std::fprintf(stderr, "\r%s  [%s%s] %s/%s messages%s", bar->label.c_str(), std::string(filled, '#').c_str(),
-                     std::string(kWidth - filled, '-').c_str(), Grouped(done).c_str(), Grouped(total).c_str(),
-                     last ? "\n" : "");
-        std::fflush(stderr);
-        bar->drawn = now;
-        bar->visible = true;
-        bar->complete = last;
-    };
 }
 
 } // namespace dapscope::storage

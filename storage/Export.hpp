@@ -63,8 +63,4 @@ struct ExportSpec
 void ExportSessions(TraceReader& reader, const std::vector<int64_t>& sessions, const ExportSpec& spec,
                     const std::string& path);
 
-// A ProgressFn that draws "`label`  [#####-----] 12,345/50,000 messages" on stderr when stderr is a terminal
-// and the work lasts long enough to notice; an empty one otherwise.
-ProgressFn TerminalProgress(std::string label);
-
 } // namespace dapscope::storage

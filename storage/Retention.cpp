@@ -1,10 +1,29 @@
 #include "Retention.hpp"
 
+#include "Store.hpp"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
 namespace dapscope::storage
 {
+
+Pruner::Pruner(const std::string& path) : m_db(OpenForWriting(path)) {}
+
+Pruner::State Pruner::SessionState(int64_t session)
+{
+    SQLite::Statement q(m_db, "SELECT ended_ns IS NULL FROM sessions WHERE id = ?");
+    q.bind(1, session);
+    if (!q.executeStep())
+        return State::Missing;
+    return q.getColumn(0).getInt() ? State::Live : State::Ended;
+}
+
+int64_t Pruner::Vacuum()
+{
+    m_db.exec("VACUUM");
+    return UsedBytes(m_db);
+}
 
 int64_t UsedBytes(SQLite::Database& db)
 {

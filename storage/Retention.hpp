@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace dapscope::storage
@@ -27,5 +28,29 @@ PruneResult PruneSessions(SQLite::Database& db, const std::vector<int64_t>& sess
 
 // Delete the oldest ended sessions until UsedBytes() <= maxBytes (live sessions are never removed).
 PruneResult EnforceSizeLimit(SQLite::Database& db, int64_t maxBytes);
+
+// `dapscope prune`'s store: the writer connection, held while it lives. Throws StoreError.
+class Pruner
+{
+  public:
+    explicit Pruner(const std::string& path);
+
+    enum class State : uint8_t
+    {
+        Missing,
+        Live,
+        Ended,
+    };
+    State SessionState(int64_t session);
+
+    PruneResult PruneEndedBefore(int64_t ns) { return PruneSessions(m_db, EndedSessionsBefore(m_db, ns)); }
+    PruneResult Prune(const std::vector<int64_t>& sessions) { return PruneSessions(m_db, sessions); }
+    PruneResult KeepUnder(int64_t maxBytes) { return EnforceSizeLimit(m_db, maxBytes); }
+    // Give free pages back to the file system (rewrites the file); returns UsedBytes() after it.
+    int64_t Vacuum();
+
+  private:
+    SQLite::Database m_db;
+};
 
 } // namespace dapscope::storage

@@ -272,6 +272,13 @@ std::string DescribeStoreError(const std::string& path, const SQLite::Exception&
     }
 }
 
+std::string DescribeStoreError(const std::string& path, const std::exception& e)
+{
+    if (const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e))
+        return DescribeStoreError(path, *sqlite);
+    return e.what();
+}
+
 void MigrateStep(SQLite::Database& db, int fromVersion)
 {
     switch (fromVersion)

@@ -24,6 +24,9 @@ class StoreError : public std::runtime_error
 
 // A one-line explanation of an SQLite failure on the store at `path` (corrupt, locked, not a database...).
 std::string DescribeStoreError(const std::string& path, const SQLite::Exception& e);
+// The same for any failure met while using the store: SQLite's explained, others' what() as it is. For
+// callers above storage, which do not know SQLite.
+std::string DescribeStoreError(const std::string& path, const std::exception& e);
 
 // Bring a writable store to kSchemaVersion (creating it when empty). Throws StoreError.
 void Migrate(SQLite::Database& db, const std::string& path);

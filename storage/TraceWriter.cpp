@@ -119,6 +119,25 @@ int64_t TraceWriter::NextSessionId()
     return m_db.execAndGet("SELECT coalesce(max(id), 0) + 1 FROM sessions").getInt64();
 }
 
+int64_t TraceWriter::NextBlock(int64_t session)
+{
+    SQLite::Statement q(m_db, "SELECT coalesce(max(block) + 1, 0) FROM message_blocks WHERE session_id = ?");
+    q.bind(1, session);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+void TraceWriter::SetSessionEnded(int64_t session, std::optional<int64_t> endedNs)
+{
+    SQLite::Statement q(m_db, "UPDATE sessions SET ended_ns = ? WHERE id = ?");
+    if (endedNs)
+        q.bind(1, *endedNs);
+    else
+        q.bind(1);
+    q.bind(2, session);
+    q.exec();
+}
+
 void TraceWriter::Apply(const StoreOps& ops)
 {
     for (const StoreOp& op : ops)

@@ -38,6 +38,12 @@ class TraceWriter
     // One past the largest ids in the store: the Ingestor hands out ids itself.
     int64_t NextMessageId();
     int64_t NextSessionId();
+    // One past the last block summary of `session` (0 when it has none).
+    int64_t NextBlock(int64_t session);
+
+    // Set when `session` ended, or clear it (nullopt: live again), keeping how it closed. Capture never reopens
+    // a session; the GUI benchmark's synthetic sessions do (bench/SyntheticStore).
+    void SetSessionEnded(int64_t session, std::optional<int64_t> endedNs);
 
     // Apply a batch of operations (inside the caller's transaction).
     void Apply(const StoreOps& ops);

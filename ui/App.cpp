@@ -33,9 +33,15 @@ App::App(AppOptions options, std::function<void()> wake)
     RegisterViews();
     if (!m_options.storePath.empty())
     {
-        m_storeError = OpenStore(m_options.storePath);
-        if (m_storeError.empty())
+        try
+        {
+            OpenStore(m_options.storePath);
             SelectInitial();
+        }
+        catch (const std::exception& e)
+        {
+            m_storeError = e.what();
+        }
     }
 }
 
@@ -57,17 +63,9 @@ void App::RegisterViews()
     m_views.push_back(std::make_unique<CompareView>(m_context));
 }
 
-std::string App::OpenStore(const std::string& path)
+void App::OpenStore(const std::string& path)
 {
-    std::unique_ptr<TraceModel> model;
-    try
-    {
-        model = std::make_unique<TraceModel>(path);
-    }
-    catch (const std::exception& e)
-    {
-        return e.what();
-    }
+    auto model = std::make_unique<TraceModel>(path);
     m_tasks.CancelAll();
     m_index.reset();
     m_model = std::move(model);
@@ -80,7 +78,6 @@ std::string App::OpenStore(const std::string& path)
     m_state.task.clear();
     m_settings.AddRecentStore(path);
     m_bus.Post(StoreOpened{path});
-    return "";
 }
 
 void App::SelectInitial()

@@ -56,8 +56,8 @@ class App
     bool QuitRequested() const { return m_quit; }
     void SaveSettings();
 
-    // Open another store; returns "" or the error (the current store stays open on error).
-    std::string OpenStore(const std::string& path);
+    // Open another store; throws storage::StoreError, or what reading it threw (the current store stays open).
+    void OpenStore(const std::string& path);
 
     AppContext& Context() { return m_context; }
     const UiState& State() const { return m_state; }

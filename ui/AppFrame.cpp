@@ -124,11 +124,15 @@ void App::DrawMenuBar()
             for (const std::string& recent : m_settings.RecentStores())
                 if (ImGui::MenuItem(recent.c_str()))
                 {
-                    std::string error = OpenStore(recent);
-                    if (error.empty())
+                    try
+                    {
+                        OpenStore(recent);
                         SelectInitial();
-                    else
-                        m_context.Notify(error);
+                    }
+                    catch (const std::exception& e)
+                    {
+                        m_context.Notify(e.what());
+                    }
                 }
             ImGui::EndMenu();
         }

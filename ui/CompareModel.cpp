@@ -11,11 +11,14 @@ constexpr auto kLiveReload = std::chrono::seconds(2);
 
 replay::Recording LoadSession(storage::TraceReader& reader, int64_t session)
 {
-    std::string error;
-    std::optional<replay::Recording> recording = replay::LoadRecording(reader, session, error);
-    if (!recording)
-        throw std::runtime_error("session " + std::to_string(session) + ": " + error);
-    return std::move(*recording);
+    try
+    {
+        return replay::LoadRecording(reader, session);
+    }
+    catch (const replay::ReplayError& e)
+    {
+        throw std::runtime_error("session " + std::to_string(session) + ": " + e.what());
+    }
 }
 
 // What a comparison job hands back.

@@ -101,21 +101,27 @@ int Run(const Args& args)
     std::string captureInfo;
     if (!args.listen.empty())
     {
-        std::string error;
-        auto upstream = net::NormaliseEngineUri(args.upstream.empty() ? DefaultUpstream() : args.upstream, "", &error);
-        if (!upstream)
-            return Fail("--upstream: " + error);
-        auto listen = net::ParseListenAddress(args.listen, &error);
-        if (!listen)
-            return Fail("--listen: " + error);
-        if (!net::IsLoopbackHost(listen->first))
+        net::EngineUri upstream;
+        std::pair<std::string, int> listen;
+        const char* option = "--upstream";
+        try
+        {
+            upstream = net::NormaliseEngineUri(args.upstream.empty() ? DefaultUpstream() : args.upstream, "");
+            option = "--listen";
+            listen = net::ParseListenAddress(args.listen);
+        }
+        catch (const net::NetError& e)
+        {
+            return Fail(std::string(option) + ": " + e.what());
+        }
+        if (!net::IsLoopbackHost(listen.first))
             std::fprintf(stderr, "dapscope-ui: warning: listening on %s: captured traffic may contain secrets\n",
-                         listen->first.c_str());
+                         listen.first.c_str());
         cli::CaptureOptions options;
         options.storePath = storePath;
-        options.relay.listenHost = listen->first;
-        options.relay.listenPort = listen->second;
-        options.relay.upstream = *upstream;
+        options.relay.listenHost = listen.first;
+        options.relay.listenPort = listen.second;
+        options.relay.upstream = upstream;
         options.relay.insecure = args.insecure;
         options.redaction.enabled = !args.noRedact;
         options.log = [](const std::string& line)
@@ -134,9 +140,9 @@ int Run(const Args& args)
             return Fail(e.what());
         }
         captureInfo =
-            "ws://" + listen->first + ":" + std::to_string(capture->Port()) + " \xE2\x86\x92 " + upstream->ToString();
-        std::printf("dapscope-ui: listening on ws://%s:%d, upstream %s, capturing to %s\n", listen->first.c_str(),
-                    capture->Port(), upstream->ToString().c_str(), storePath.c_str());
+            "ws://" + listen.first + ":" + std::to_string(capture->Port()) + " \xE2\x86\x92 " + upstream.ToString();
+        std::printf("dapscope-ui: listening on ws://%s:%d, upstream %s, capturing to %s\n", listen.first.c_str(),
+                    capture->Port(), upstream.ToString().c_str(), storePath.c_str());
         std::fflush(stdout);
     }
 

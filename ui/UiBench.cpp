@@ -170,9 +170,13 @@ int Run(const Args& args)
     for (int i = 0; i < 3; ++i)
         driver.Frame(app);
     const auto openStart = Clock::now();
-    if (std::string error = app.OpenStore(store); !error.empty())
+    try
     {
-        std::fprintf(stderr, "bench: %s\n", error.c_str());
+        app.OpenStore(store);
+    }
+    catch (const std::exception& e)
+    {
+        std::fprintf(stderr, "bench: %s\n", e.what());
         return 1;
     }
     app.Context().bus.Post(ui::SelectSession{1});

@@ -44,8 +44,7 @@ TEST(Churn, FiveHundredSessionsOpeningAndClosingForAMinute)
     {
         net::WsClientOptions options;
         options.url = url;
-        std::string error;
-        return net::WsClient::Connect(options, error, &clients);
+        return net::WsClient::Connect(options, &clients);
     };
 
     // Baseline: the proxy after a first wave of 500 sessions has come and gone (its allocator warmed up), so a

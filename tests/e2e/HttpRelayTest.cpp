@@ -71,7 +71,7 @@ struct HttpRelay : ::testing::Test
         cli::CaptureOptions options;
         options.storePath = dir.File("traces.db");
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(enginePort));
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(enginePort));
         options.captureBufferBytes = 256u << 20; // these tests check stored bytes: let the writer lag behind
         options.maxCaptureBytes = maxCaptureBytes;
         capture = std::make_unique<cli::Capture>(std::move(options));

@@ -54,9 +54,7 @@ std::string Capture(const std::string& db, bool redact)
     mock::DemoReport report = mock::RunDemoSession(url, kKey); // auth + execute env carry the key
     EXPECT_TRUE(report.problems.empty()) << report.problems.front();
 
-    std::string error;
-    auto client = mock::DapClient::Connect(url, error);
-    EXPECT_TRUE(client) << error;
+    auto client = mock::DapClient::Connect(url);
     client->Call("auth", {{"auth", kKey}});
     auto file = client->Call("rrext_store", {{"subcommand", "fs_open"}, {"path", "cfg.txt"}, {"mode", "w"}});
     std::string handle(file->at("body").at("handle").as_string());

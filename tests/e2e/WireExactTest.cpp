@@ -122,7 +122,7 @@ struct WireExact : ::testing::Test
         cli::CaptureOptions options;
         options.storePath = dir.File("traces.db");
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engineTap->Port()));
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engineTap->Port()));
         options.relay.accessToken = std::move(accessToken);
         options.upstreamTimeoutSecs = upstreamTimeoutSecs;
         options.captureBufferBytes = 256u << 20; // these tests check stored bytes: let the writer lag behind
@@ -146,9 +146,7 @@ struct WireExact : ::testing::Test
         options.headers = std::move(headers);
         options.origin = std::move(origin);
         options.deflate = deflate;
-        std::string error;
-        auto client = net::WsClient::Connect(options, error);
-        EXPECT_TRUE(client) << error;
+        auto client = net::WsClient::Connect(options);
         return client;
     }
 

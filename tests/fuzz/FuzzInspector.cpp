@@ -51,8 +51,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const std::vector<std::string_view> messages = SplitMessages(input);
 
     RedactionPolicy policy{true, {"$..password", "$.arguments.*", "$..[0]", "$..token"}};
-    if (!ValidateRedactionRule(messages.front()))
+    try
+    {
+        ValidateRedactionRule(messages.front());
         policy.userRules.emplace_back(messages.front());
+    }
+    catch (const JsonPathError&)
+    {
+        // not a rule: the fixed ones are fuzzed alone
+    }
     SessionInspector inspector(policy);
 
     constexpr Opcode opcodes[] = {Opcode::Text, Opcode::Binary, Opcode::Close,  Opcode::Ping,
@@ -85,6 +92,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     CheckPrintable(EscapeForTerminal(input, size % 97));
     CheckPrintable(PayloadPreview(input));
     CheckPrintable(PayloadPreview(input, size % 13));
-    ValidateRedactionRule(input);
+    try
+    {
+        ValidateRedactionRule(input);
+    }
+    catch (const JsonPathError&)
+    {
+        // the expected answer to most inputs
+    }
     return 0;
 }

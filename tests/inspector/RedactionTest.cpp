@@ -77,7 +77,7 @@ TEST(RedactionRules, ValidRules)
 {
     for (std::string_view rule : {"$.arguments.pipeline.config.key", "$..password", "$['arguments']['auth']",
                                   "$[\"a\"][0]", "$.list[*]", "$.*", "$..*", "$.list[-1]", "$..[0]", "$.a.b-c_d$"})
-        EXPECT_FALSE(ValidateRedactionRule(rule)) << rule << ": " << ValidateRedactionRule(rule).value_or("");
+        EXPECT_NO_THROW(ValidateRedactionRule(rule)) << rule;
 }
 
 TEST(RedactionRules, InvalidRulesExplainWhy)
@@ -85,9 +85,15 @@ TEST(RedactionRules, InvalidRulesExplainWhy)
     for (std::string_view rule : {"", "arguments.auth", "$", "$.", "$..", "$[", "$['x", "$['x'", "$[abc]", "$.a b",
                                   "$x", "$[1", "$.a[]", "$[99999999999999999999]"})
     {
-        const auto error = ValidateRedactionRule(rule);
-        ASSERT_TRUE(error) << "accepted: " << rule;
-        EXPECT_FALSE(error->empty());
+        try
+        {
+            ValidateRedactionRule(rule);
+            ADD_FAILURE() << "accepted: " << rule;
+        }
+        catch (const JsonPathError& e)
+        {
+            EXPECT_NE(std::string(e.what()).find(" at offset "), std::string::npos) << rule << ": " << e.what();
+        }
     }
 }
 

@@ -33,7 +33,7 @@ inline int64_t CaptureThroughProxy(const std::string& db, int upstreamPort,
     cli::CaptureOptions options;
     options.storePath = db;
     options.relay.listenPort = 0;
-    options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(upstreamPort));
+    options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(upstreamPort));
     options.captureBufferBytes = 64u << 20;
     cli::Capture capture(std::move(options));
     script("ws://127.0.0.1:" + std::to_string(capture.Port()) + "/task/service");

@@ -3,6 +3,7 @@
 
 #include "storage/Export.hpp"
 #include "cli/Format.hpp"
+#include "cli/Progress.hpp"
 #include "storage/CaptureFields.hpp"
 #include "storage/Import.hpp"
 #include "storage/Ingestor.hpp"
@@ -230,9 +231,11 @@ TEST(TerminalProgress, DrawsOnATerminalOnlyAndOnlyForLongWork)
     const int savedStderr = ::dup(STDERR_FILENO);
 
     ::dup2(pipeFds[1], STDERR_FILENO);
-    const bool onPipe = static_cast<bool>(storage::TerminalProgress("exporting"));
+    const auto messages = [](uint64_t done, uint64_t total)
+    { return cli::Grouped(done) + "/" + cli::Grouped(total) + " messages"; };
+    const bool onPipe = static_cast<bool>(cli::TerminalProgress("exporting", messages));
     ::dup2(slave, STDERR_FILENO);
-    storage::ProgressFn progress = storage::TerminalProgress("exporting 3 session(s)");
+    storage::ProgressFn progress = cli::TerminalProgress("exporting 3 session(s)", messages);
     ASSERT_TRUE(progress);
     progress(10, 50000); // quick work draws nothing
     std::this_thread::sleep_for(350ms);

@@ -397,7 +397,7 @@ void CaptureThroughTheRelay(const std::string& db)
         cli::CaptureOptions options;
         options.storePath = db;
         options.relay.listenPort = 0;
-        options.relay.upstream = *net::NormaliseEngineUri("127.0.0.1:" + std::to_string(upstreamPort));
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(upstreamPort));
         options.maxCaptureBytes = 1000; // the demo's binary writes are cut: truncated messages
         options.captureBufferBytes = 64u << 20;
         cli::Capture proxy(std::move(options));

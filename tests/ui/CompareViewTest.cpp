@@ -140,11 +140,7 @@ std::string MakeFixtureStore(const test::TempDir& dir)
 replay::DiffReport DiffStored(const std::string& store, int64_t a, int64_t b)
 {
     storage::TraceReader reader(store);
-    std::string error;
-    auto first = replay::LoadRecording(reader, a, error);
-    auto second = replay::LoadRecording(reader, b, error);
-    EXPECT_TRUE(first && second) << error;
-    return first && second ? replay::DiffSessions(*first, *second) : replay::DiffReport{};
+    return replay::DiffSessions(replay::LoadRecording(reader, a), replay::LoadRecording(reader, b));
 }
 
 const replay::DiffRow* RowAtA(const replay::DiffReport& report, size_t a)

@@ -490,10 +490,9 @@ TEST_F(ViewSmokeTest, OpeningSomethingThatIsNotAStoreKeepsTheCurrentOne)
 {
     auto app = Open();
     std::ofstream(m_dir.File("not-a-store.db")) << "hello";
-    const std::string error = app->OpenStore(m_dir.File("not-a-store.db"));
-    EXPECT_NE(error, "");
+    EXPECT_THROW(app->OpenStore(m_dir.File("not-a-store.db")), storage::StoreError);
     EXPECT_EQ(app->Context().model->Path(), m_store);
-    EXPECT_NE(app->OpenStore(m_dir.File("missing.db")), "");
+    EXPECT_THROW(app->OpenStore(m_dir.File("missing.db")), storage::StoreError);
     Frames(*app);
     EXPECT_EQ(app->State().session, 2);
 }

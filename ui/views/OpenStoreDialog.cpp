@@ -11,7 +11,7 @@
 namespace dapscope::ui
 {
 
-OpenStoreDialog::OpenStoreDialog(AppContext& context, std::function<std::string(const std::string&)> open)
+OpenStoreDialog::OpenStoreDialog(AppContext& context, std::function<void(const std::string&)> open)
     : m_ctx(context), m_openStore(std::move(open))
 {
 }
@@ -58,12 +58,18 @@ void OpenStoreDialog::ListFolder()
 
 void OpenStoreDialog::TryOpen(const std::string& path)
 {
-    m_error = m_openStore(path);
-    if (m_error.empty())
+    try
     {
-        m_open = false;
-        ImGui::CloseCurrentPopup();
+        m_openStore(path);
     }
+    catch (const std::exception& e)
+    {
+        m_error = e.what();
+        return;
+    }
+    m_error.clear();
+    m_open = false;
+    ImGui::CloseCurrentPopup();
 }
 
 void OpenStoreDialog::Draw()

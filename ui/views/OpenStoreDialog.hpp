@@ -14,8 +14,8 @@ namespace dapscope::ui
 class OpenStoreDialog
 {
   public:
-    // `open` tries a path and returns "" on success, else the error to show.
-    OpenStoreDialog(AppContext& context, std::function<std::string(const std::string&)> open);
+    // `open` tries a path; what it throws (storage::StoreError: not a store) is shown in the dialog.
+    OpenStoreDialog(AppContext& context, std::function<void(const std::string&)> open);
 
     void Open(const std::string& initialPath);
     void Draw();
@@ -26,7 +26,7 @@ class OpenStoreDialog
     void TryOpen(const std::string& path);
 
     AppContext& m_ctx;
-    std::function<std::string(const std::string&)> m_openStore; // opens a store, returns the error
+    std::function<void(const std::string&)> m_openStore;        // opens a store, throws StoreError
     bool m_open = false;                                        // the modal is shown (or about to be)
     bool m_justOpened = false;                                  // OpenPopup next Draw
     std::string m_path;                                         // the path field

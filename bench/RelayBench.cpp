@@ -4,11 +4,11 @@
 // noise hits them alike; ratios are target / direct.
 
 #include "WsEcho.hpp"
+#include "storage/TraceReader.hpp"
 #include "support/HttpUpstream.hpp"
 #include "support/TestProcess.hpp"
 
 #include <CLI/CLI.hpp>
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -507,19 +507,11 @@ StoreShare ReadStore(const std::string& path)
     StoreShare share;
     try
     {
-        SQLite::Database db(path, SQLite::OPEN_READONLY);
-        share.storedBytes =
-            db.execAndGet("SELECT COALESCE(SUM(length(CAST(data AS BLOB))), 0) FROM messages WHERE opcode IN (1, 2) "
-                          "AND kind NOT IN (5, 6)")
-                .getInt64() +
-            db.execAndGet("SELECT COALESCE(SUM(length(CAST(c.data AS BLOB))), 0) FROM message_chunks c "
-                          "JOIN messages m ON c.message_id = m.id WHERE m.opcode IN (1, 2) AND m.kind NOT IN (5, 6)")
-                .getInt64();
-        share.storedMessages =
-            db.execAndGet("SELECT COUNT(*) FROM messages WHERE opcode IN (1, 2) AND kind NOT IN (5, 6)").getInt64();
-        share.elided = db.execAndGet("SELECT COUNT(*) FROM messages WHERE opcode IN (1, 2) AND kind NOT IN (5, 6) "
-                                     "AND (flags & 2) != 0")
-                           .getInt64();
+        storage::TraceReader reader(path);
+        const storage::CaptureTally tally = reader.Tally();
+        share.storedBytes = tally.payloadBytes;
+        share.storedMessages = tally.messages;
+        share.elided = tally.elided;
         share.ok = true;
     }
     catch (const std::exception& e)

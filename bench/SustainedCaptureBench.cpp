@@ -4,12 +4,12 @@
 // it, so falling behind would show up here as elided or missing messages, not as a slower relay.
 
 #include "net/WsClient.hpp"
+#include "storage/TraceReader.hpp"
 #include "support/HttpUpstream.hpp"
 #include "support/MockEngine.hpp"
 #include "support/TestProcess.hpp"
 
 #include <CLI/CLI.hpp>
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <sys/resource.h>
 
@@ -24,11 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace
 {
-int64_t Count(SQLite::Database& db, const char* sql)
-{
-    return db.execAndGet(sql).getInt64();
-}
-
 // A small request of about 300 bytes; the mock engine answers it at once.
 std::string Request(int64_t seq)
 {
@@ -143,10 +138,10 @@ int main(int argc, char** argv)
         if (auto otlp = proxy.WaitForLine("otlp: ", std::chrono::seconds(5)))
             std::printf("%s\n", otlp->c_str());
 
-    SQLite::Database store(db, SQLite::OPEN_READONLY);
-    int64_t stored = Count(store, "SELECT count(*) FROM messages WHERE opcode IN (1, 2)");
-    int64_t elided = Count(store, "SELECT count(*) FROM messages WHERE (flags & 2) != 0");
-    int64_t gaps = Count(store, "SELECT count(*) FROM capture_gaps");
+    const storage::CaptureTally tally = storage::TraceReader(db).Tally();
+    const int64_t stored = tally.messages;
+    const int64_t elided = tally.elided;
+    const int64_t gaps = tally.gaps;
     int64_t relayed = 2 * answered + 2; // + auth and its response
     std::printf("relayed %lld messages in %.1f s (%.0f messages/s achieved; at most %lld requests in flight)\n",
                 static_cast<long long>(relayed), took, static_cast<double>(relayed) / took,

@@ -223,6 +223,16 @@ struct MessageFlagCounts
     int64_t generated = 0;
 };
 
+// What a store holds of the WebSocket text and binary messages captured, store-wide: the benchmarks check it
+// against what they relayed.
+struct CaptureTally
+{
+    int64_t messages = 0;     // rows (HTTP exchanges not counted)
+    int64_t payloadBytes = 0; // their stored bytes, chunks included
+    int64_t elided = 0;       // of them stored without (all of) their bytes
+    int64_t gaps = 0;         // capture_gaps rows: times the store refused writes
+};
+
 struct ExportSpec;
 
 class TraceReader
@@ -289,6 +299,8 @@ class TraceReader
     // Messages of a session with id > afterId that pass the filter.
     int64_t CountMessages(int64_t session, const MessageFilter& filter, int64_t afterId = 0);
     MessageFlagCounts FlagCounts(int64_t session);
+    // Store-wide capture counts (TraceCounts.cpp), for benchmarks.
+    CaptureTally Tally();
 
   private:
     // Export.cpp still takes its read transaction on the connection itself (to become a Snapshot).

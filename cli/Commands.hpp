@@ -32,6 +32,7 @@ void AddReplayCommand(CLI::App& app, CommandAction& run);      // cli/ReplayComm
 void AddServeReplayCommand(CLI::App& app, CommandAction& run); // cli/ServeReplayCommand.cpp
 void AddPruneCommand(CLI::App& app, CommandAction& run);       // cli/PruneCommand.cpp
 void AddDiffCommand(CLI::App& app, CommandAction& run);        // cli/DiffCommand.cpp
+void AddRulesCommand(CLI::App& app, CommandAction& run);       // cli/RulesCommand.cpp
 
 // The `--db` option every command takes (default: the per-user store).
 CLI::Option* AddDbOption(CLI::App& command, std::string& path);

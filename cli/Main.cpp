@@ -32,6 +32,7 @@ int main(int argc, char** argv)
     AddServeReplayCommand(app, run);
     AddDiffCommand(app, run);
     AddPruneCommand(app, run);
+    AddRulesCommand(app, run);
     try
     {
         app.parse(argc, argv);

@@ -33,6 +33,7 @@ void AddServeReplayCommand(CLI::App& app, CommandAction& run); // cli/ServeRepla
 void AddPruneCommand(CLI::App& app, CommandAction& run);       // cli/PruneCommand.cpp
 void AddDiffCommand(CLI::App& app, CommandAction& run);        // cli/DiffCommand.cpp
 void AddMcpCommand(CLI::App& app, CommandAction& run);         // cli/McpCommand.cpp
+void AddRulesCommand(CLI::App& app, CommandAction& run);       // cli/RulesCommand.cpp
 
 // The `--db` option every command takes (default: the per-user store).
 CLI::Option* AddDbOption(CLI::App& command, std::string& path);

@@ -33,6 +33,7 @@ int main(int argc, char** argv)
     AddDiffCommand(app, run);
     AddPruneCommand(app, run);
     AddMcpCommand(app, run);
+    AddRulesCommand(app, run);
     try
     {
         app.parse(argc, argv);

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
-    libwebsockets-dev libssl-dev libhttp-parser-dev zlib1g-dev libboost-json1.81-dev libsqlite3-dev libsqlitecpp-dev sqlite3 libcli11-dev
+    libwebsockets-dev libssl-dev libhttp-parser-dev zlib1g-dev libboost-json1.81-dev libsqlite3-dev libsqlitecpp-dev sqlite3 libcli11-dev libyaml-cpp-dev
     libimgui-dev libglfw3-dev libgl-dev libgtest-dev
     prometheus-cpp-dev libcurl4-openssl-dev
     xvfb xauth libgl1-mesa-dri prometheus

@@ -211,17 +211,26 @@ uint64_t FrameTracker::Frames() const
     return m_frames;
 }
 
-std::string MakeCloseFrame(uint16_t code, std::string_view reason, bool masked)
+std::string MakeFrame(WsOpcode opcode, std::string_view payload, bool masked)
 {
-    size_t cut = std::min<size_t>(reason.size(), 123);
-    // Back off to the start of the UTF-8 sequence the cut would fall in (continuation bytes are 10xxxxxx).
-    if (cut < reason.size())
-        while (cut > 0 && (static_cast<uint8_t>(reason[cut]) & 0xC0) == 0x80)
-            --cut;
     std::string frame;
-    frame.reserve(2 + 4 + 2 + cut);
-    frame.push_back(static_cast<char>(0x80 | static_cast<uint8_t>(WsOpcode::Close)));
-    frame.push_back(static_cast<char>((masked ? 0x80 : 0) | (2 + cut)));
+    frame.reserve(14 + payload.size());
+    frame.push_back(static_cast<char>(0x80 | static_cast<uint8_t>(opcode)));
+    const uint8_t maskBit = masked ? 0x80 : 0;
+    if (payload.size() < 126)
+        frame.push_back(static_cast<char>(maskBit | payload.size()));
+    else if (payload.size() <= 0xFFFF)
+    {
+        frame.push_back(static_cast<char>(maskBit | 126));
+        for (int shift = 8; shift >= 0; shift -= 8)
+            frame.push_back(static_cast<char>((payload.size() >> shift) & 0xFF));
+    }
+    else
+    {
+        frame.push_back(static_cast<char>(maskBit | 127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            frame.push_back(static_cast<char>((static_cast<uint64_t>(payload.size()) >> shift) & 0xFF));
+    }
     MaskKey key{};
     if (masked)
     {
@@ -229,12 +238,24 @@ std::string MakeCloseFrame(uint16_t code, std::string_view reason, bool masked)
         frame.append(reinterpret_cast<const char*>(key.data()), key.size());
     }
     const size_t payloadStart = frame.size();
-    frame.push_back(static_cast<char>(code >> 8));
-    frame.push_back(static_cast<char>(code & 0xFF));
-    frame.append(reason.substr(0, cut));
+    frame.append(payload);
     if (masked)
         ApplyMask(reinterpret_cast<uint8_t*>(frame.data()) + payloadStart, frame.size() - payloadStart, key, 0);
     return frame;
+}
+
+std::string MakeCloseFrame(uint16_t code, std::string_view reason, bool masked)
+{
+    size_t cut = std::min<size_t>(reason.size(), 123);
+    // Back off to the start of the UTF-8 sequence the cut would fall in (continuation bytes are 10xxxxxx).
+    if (cut < reason.size())
+        while (cut > 0 && (static_cast<uint8_t>(reason[cut]) & 0xC0) == 0x80)
+            --cut;
+    std::string payload;
+    payload.push_back(static_cast<char>(code >> 8));
+    payload.push_back(static_cast<char>(code & 0xFF));
+    payload.append(reason.substr(0, cut));
+    return MakeFrame(WsOpcode::Close, payload, masked);
 }
 
 } // namespace dapscope::wire

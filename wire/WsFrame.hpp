@@ -97,6 +97,10 @@ class FrameTracker
     HeaderViolation m_violation = HeaderViolation::None;
 };
 
+// One unfragmented frame (FIN set, no RSV bits) carrying `payload`, masked with a fresh CSPRNG key when `masked`
+// (frames written toward the engine). For the messages the proxy writes itself.
+std::string MakeFrame(WsOpcode opcode, std::string_view payload, bool masked);
+
 // A close frame with `code` and `reason` (cut to 123 bytes at a UTF-8 boundary), masked with a fresh
 // CSPRNG key when `masked` (frames written toward the engine).
 std::string MakeCloseFrame(uint16_t code, std::string_view reason, bool masked);

@@ -391,3 +391,36 @@ TEST(MakeCloseFrame, EachMaskedFrameHasAFreshKey)
     EXPECT_EQ(ReadClose(a, true).second, "bye");
     EXPECT_EQ(ReadClose(b, true).second, "bye");
 }
+
+TEST(MakeFrame, EveryLengthFormMaskedAndNot)
+{
+    const std::vector<size_t> lengths{0, 1, 125, 126, 65535, 65536, 70000};
+    for (size_t length : lengths)
+        for (bool masked : {false, true})
+        {
+            std::string payload(length, '\0');
+            for (size_t i = 0; i < length; ++i)
+                payload[i] = static_cast<char>('a' + i % 26);
+            const std::string frame = MakeFrame(WsOpcode::Binary, payload, masked);
+            FrameHeader h;
+            const size_t n = ParseFrameHeader(Bytes(frame), frame.size(), h);
+            ASSERT_GT(n, 0u) << length;
+            EXPECT_EQ(n, (length < 126 ? 2u : length <= 65535 ? 4u : 10u) + (masked ? 4u : 0u)) << length;
+            EXPECT_TRUE(h.fin);
+            EXPECT_EQ(h.rsv, 0);
+            EXPECT_EQ(h.opcode, 2);
+            EXPECT_EQ(h.masked, masked);
+            EXPECT_EQ(h.payloadLength, length);
+            EXPECT_EQ(Violation(h), HeaderViolation::None);
+            ASSERT_EQ(frame.size(), n + length);
+            std::string got = frame.substr(n);
+            if (masked)
+                ApplyMask(reinterpret_cast<uint8_t*>(got.data()), got.size(), h.mask, 0);
+            EXPECT_EQ(got, payload) << length << (masked ? " masked" : "");
+            if (masked && length > 4)
+            {
+                EXPECT_NE(frame.substr(n), payload);
+            }
+        }
+    EXPECT_EQ(MakeFrame(WsOpcode::Text, "{}", false), std::string("\x81\x02{}", 4));
+}

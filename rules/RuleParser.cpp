@@ -129,11 +129,14 @@ double ToNumber(const YAML::Node& node, const std::string& what)
 inspector::JsonPath ToPath(const YAML::Node& node)
 {
     std::string text = Scalar(node, "a JSONPath");
-    std::string error;
-    auto path = inspector::ParseJsonPath(text, error);
-    if (!path)
-        Fail(node, "bad JSONPath '" + text + "': " + error);
-    return *path;
+    try
+    {
+        return inspector::ParseJsonPath(text);
+    }
+    catch (const inspector::JsonPathError& e)
+    {
+        Fail(node, "bad JSONPath '" + text + "': " + e.what());
+    }
 }
 
 void CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& where)

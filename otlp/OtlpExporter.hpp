@@ -49,7 +49,8 @@ class OtlpExporter
     explicit OtlpExporter(ExporterOptions options);
     ~OtlpExporter(); // Stop()
 
-    // Gives what is queued up to `drain` to go out, then stops the thread; later spans are dropped.
+    // Gives what is queued up to `drain` (counted from when the current batch was taken) to go out, then stops the
+    // thread; later spans are dropped.
     void Stop();
     OtlpExporter(const OtlpExporter&) = delete;
     OtlpExporter& operator=(const OtlpExporter&) = delete;

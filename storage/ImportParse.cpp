@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -522,7 +523,11 @@ struct HandlerBase
 
     bool on_document_begin(json::error_code&) { return true; }
     bool on_document_end(json::error_code&) { return true; }
-    bool on_number_part(json::string_view, json::error_code&) { return true; }
+    bool on_number_part(json::string_view s, json::error_code&)
+    {
+        numberText.append(s.data(), s.size());
+        return true;
+    }
     bool on_comment_part(json::string_view, json::error_code&) { return true; }
     bool on_comment(json::string_view, json::error_code&) { return true; }
 
@@ -535,7 +540,26 @@ struct HandlerBase
     }
     const std::string& Problem() const { return problem; }
 
+    // The number whose last part is `last`, read from its text: Boost.JSON 1.81 rounds a number split between two
+    // blocks differently from one read whole, so an import would depend on where its blocks fall.
+    double Exact(double parsed, json::string_view last)
+    {
+        numberText.append(last.data(), last.size());
+        double d = parsed;
+        std::from_chars(numberText.data(), numberText.data() + numberText.size(), d);
+        numberText.clear();
+        return d;
+    }
+
+    // An integer read, whose parts (if it was split) are not needed.
+    template <class T> T Integer(T i)
+    {
+        numberText.clear();
+        return i;
+    }
+
     std::string problem;
+    std::string numberText; // the parts so far of a number split between blocks
 };
 
 // One pass over a JSON document in blocks. Throws FormatError ("name:line:column: why") at the first error; a
@@ -641,14 +665,17 @@ class HarHandler : public HandlerBase
     }
     bool on_int64(int64_t i, json::string_view, json::error_code& ec)
     {
+        i = Integer(i);
         return Scalar(ec, [&] { return m_builder.Int64(i); });
     }
     bool on_uint64(uint64_t u, json::string_view, json::error_code& ec)
     {
+        u = Integer(u);
         return Scalar(ec, [&] { return m_builder.Uint64(u); });
     }
-    bool on_double(double d, json::string_view, json::error_code& ec)
+    bool on_double(double d, json::string_view s, json::error_code& ec)
     {
+        d = Exact(d, s);
         return Scalar(ec, [&] { return m_builder.Double(d); });
     }
     bool on_bool(bool b, json::error_code& ec)
@@ -1338,9 +1365,15 @@ class ValueHandler : public HandlerBase
         return Check(m_builder.Chars(s), ec);
     }
     bool on_string(json::string_view s, std::size_t, json::error_code& ec) { return Check(m_builder.String(s), ec); }
-    bool on_int64(int64_t i, json::string_view, json::error_code& ec) { return Check(m_builder.Int64(i), ec); }
-    bool on_uint64(uint64_t u, json::string_view, json::error_code& ec) { return Check(m_builder.Uint64(u), ec); }
-    bool on_double(double d, json::string_view, json::error_code& ec) { return Check(m_builder.Double(d), ec); }
+    bool on_int64(int64_t i, json::string_view, json::error_code& ec) { return Check(m_builder.Int64(Integer(i)), ec); }
+    bool on_uint64(uint64_t u, json::string_view, json::error_code& ec)
+    {
+        return Check(m_builder.Uint64(Integer(u)), ec);
+    }
+    bool on_double(double d, json::string_view s, json::error_code& ec)
+    {
+        return Check(m_builder.Double(Exact(d, s)), ec);
+    }
     bool on_bool(bool b, json::error_code& ec) { return Check(m_builder.Bool(b), ec); }
     bool on_null(json::error_code& ec) { return Check(m_builder.Null(), ec); }
 
@@ -1486,6 +1519,7 @@ class DetectHandler : public HandlerBase
     }
     bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
     bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
+    bool on_number_part(json::string_view, json::error_code&) { return true; } // numbers are not looked at
     bool on_int64(int64_t, json::string_view, json::error_code&) { return true; }
     bool on_uint64(uint64_t, json::string_view, json::error_code&) { return true; }
     bool on_double(double, json::string_view, json::error_code&) { return true; }

@@ -446,6 +446,26 @@ TEST(Import, TheSameSessionsWhateverTheBlocksTheFileIsReadIn)
     }
 }
 
+// Found by FuzzImport: Boost.JSON rounds a number split between two blocks differently from one read whole.
+TEST(Import, ATimeSplitBetweenBlocksIsReadAsTheSameNumber)
+{
+    const std::string line = R"({"dir": "c2s", "t": 1785752441.41154154, "opcode": "text", "data": "{}"})"
+                             "\n";
+    auto parse = [&](std::function<size_t()> blocks)
+    {
+        storage::MemorySource source(line, std::move(blocks));
+        storage::CollectSink sink;
+        storage::ParseJsonl(source, "x", sink, {.blockBytes = 1 << 16});
+        return Describe(sink.sessions);
+    };
+    const std::string whole = parse({});
+    for (size_t cut = 1; cut < line.size(); ++cut)
+    {
+        bool first = true;
+        EXPECT_EQ(parse([&] { return std::exchange(first, false) ? cut : line.size(); }), whole) << "cut at " << cut;
+    }
+}
+
 TEST(Import, AHarCutOffAt90PercentIsRefusedAndTheStoreIsUnchanged)
 {
     test::TempDir dir;

@@ -56,6 +56,22 @@ class SharedBytes
     size_t m_size = 0;
 };
 
+// What a rule (or the proxy's seq renumbering) did to the one message a WsBytes or Chunk record carries.
+struct RuleMark
+{
+    enum class Outcome : uint8_t
+    {
+        Forwarded,   // sent as received (perhaps later: delay), the rule named it (delay, duplicate's original, ...)
+        Rewritten,   // sent changed: these are the bytes sent (set/remove/patch, or only its seq renumbered)
+        Replaced,    // received, and not sent as such: a Rewritten record with what was sent follows it
+        Dropped,     // received and never sent (drop, close, respond's request)
+        Synthesized, // made by the proxy (respond's response, event, duplicate's copy); `generated` is set too
+    };
+    std::string rule;   // the rule's name; "" for the proxy's own seq renumbering
+    std::string action; // "delay", "drop", "close", "respond", "set", "duplicate", "event", "renumber", ...
+    Outcome outcome = Outcome::Forwarded;
+};
+
 struct TapRecord
 {
     enum class Type : uint8_t
@@ -91,6 +107,10 @@ struct TapRecord
     uint64_t offset = 0;
     size_t firstHeader = static_cast<size_t>(-1);
 
+    // WsBytes of a message a rule acted on (then `bytes` hold exactly that message's frames), or a Chunk record
+    // (first and final) of a message received and not sent as such (Replaced, Dropped): what was done to it.
+    std::optional<RuleMark> mark;
+
     // Chunk
     Opcode opcode = Opcode::Text; // of the whole message
     bool first = false;           // first chunk of its message
@@ -112,6 +132,7 @@ struct TapRecord
     std::string closedBy;    // "client", "upstream" or "proxy": who ended the connection first
     std::string error;       // why the session failed, if it did; HttpEnd: why the message was cut off
     std::string protocol = "websocket"; // SessionOpen: "http" for a proxied connection (until its 101)
+    bool actsOnTraffic = false;         // SessionOpen: rules (or the control endpoint) may change this session
 };
 
 } // namespace dapscope::capture

@@ -46,6 +46,7 @@ struct ProxyArgs
     size_t metricsLabelCap = metrics::TrafficMetrics::kDefaultLabelCap;
     std::string otlp; // the OTLP/HTTP collector's URL, "" = none
     size_t otlpMaxQueue = otlp::ExporterOptions{}.maxQueuedSpans;
+    std::string rules; // rules file, "" = none
 };
 
 std::string DefaultUpstream()
@@ -72,6 +73,7 @@ int RunProxy(const ProxyArgs& args)
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP); // read the rules file again
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     CaptureOptions options;
@@ -89,6 +91,13 @@ int RunProxy(const ProxyArgs& args)
     options.captureBufferBytes = args.captureBuffer;
     options.redaction.enabled = !args.noRedact;
     options.redaction.userRules = args.redact;
+    options.relay.rulesFile = args.rules;
+    auto print = [](const std::string& line)
+    {
+        std::printf("dapscope proxy: %s\n", line.c_str());
+        std::fflush(stdout);
+    };
+    options.relay.log = print; // rule reloads are printed even with --quiet: they change what the relay does
     if (!args.quiet)
         options.log = [](const std::string& line)
         {
@@ -125,7 +134,8 @@ int RunProxy(const ProxyArgs& args)
                                   .Name("dapscope_otlp_spans_total")
                                   .Help("Spans the OTLP exporter delivered to the collector or dropped")
                                   .Register(*traffic->Registry());
-                exporting.onSent = [&sent = spans.Add({{"outcome", "sent"}})](uint64_t n) { sent.Increment(double(n)); };
+                exporting.onSent = [&sent = spans.Add({{"outcome", "sent"}})](uint64_t n)
+                { sent.Increment(double(n)); };
                 exporting.onDropped = [&dropped = spans.Add({{"outcome", "dropped"}})](uint64_t n)
                 { dropped.Increment(double(n)); };
             }
@@ -164,6 +174,10 @@ int RunProxy(const ProxyArgs& args)
         std::printf("dapscope proxy: metrics at http://%s:%d/metrics%s\n",
                     args.metrics.substr(0, args.metrics.rfind(':')).c_str(), metricsServer->Port(),
                     args.accessToken.empty() ? "" : " (basic auth, the access token as password)");
+    if (!args.rules.empty())
+        std::printf("dapscope proxy: rules from %s act on WebSocket sessions (reread when the file changes and on "
+                    "SIGHUP); new sessions are relayed without permessage-deflate, so messages can be changed\n",
+                    args.rules.c_str());
     if (exporter)
         std::printf("dapscope proxy: posting traces to %s (OTLP/HTTP JSON)\n", exporter->Endpoint().c_str());
     if (!net::IsLoopbackHost(listen->first))
@@ -181,7 +195,8 @@ int RunProxy(const ProxyArgs& args)
     std::fflush(stdout);
 
     int signal = 0;
-    sigwait(&signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP)
+        capture->ReloadRules();
     std::printf("dapscope proxy: %s: closing %zu open session(s)\n", signal == SIGINT ? "interrupted" : "terminated",
                 capture->OpenSessions());
     std::fflush(stdout);
@@ -277,6 +292,11 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                      "Spans waiting for the collector before new ones are dropped (and counted)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--rules", args->rules,
+                     "Rules file (YAML) that delays, drops, rewrites, answers or closes WebSocket messages "
+                     "(docs/rules.md; check it with `dapscope rules check`)")
+        ->check(CLI::ExistingFile);
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

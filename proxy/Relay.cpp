@@ -8,10 +8,12 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace dapscope::proxy
 {
@@ -32,10 +34,10 @@ struct Leg
 {
     RelaySession* session = nullptr;
     Side side = Side::Client;
-    lws* wsi = nullptr;                      // null once closed or detached
-    std::unique_ptr<net::TlsChannel> tls;    // when this leg speaks TLS (through the proxy's own OpenSSL layer)
-    bool ready = false;                      // connected, and TLS handshake done where there is TLS
-    bool closeNotifySent = false;            // TLS: our close_notify went out before closing
+    lws* wsi = nullptr;                   // null once closed or detached
+    std::unique_ptr<net::TlsChannel> tls; // when this leg speaks TLS (through the proxy's own OpenSSL layer)
+    bool ready = false;                   // connected, and TLS handshake done where there is TLS
+    bool closeNotifySent = false;         // TLS: our close_notify went out before closing
 };
 
 struct RelaySession
@@ -48,8 +50,15 @@ struct RelaySession
     }
 
     RelayCore core;
-    Leg legs[2];        // indexed by Side
-    uint64_t timer = 0; // the core's deadline (EventLoop timer id, 0 = none)
+    Leg legs[2];                      // indexed by Side
+    std::array<uint64_t, 2> timers{}; // EventLoop timer ids by SessionTimer (0 = none)
+
+    void CancelTimers(net::EventLoop& loop)
+    {
+        for (uint64_t& timer : timers)
+            if (std::exchange(timer, 0))
+                loop.Cancel(timer);
+    }
 
     Leg& At(Side side) { return legs[static_cast<size_t>(side)]; }
 };
@@ -204,6 +213,11 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     m_settings.clientTls = !m_options.tlsCert.empty();
     m_settings.accessToken = m_options.accessToken;
     m_settings.limits = m_options.limits;
+    if (!m_options.rulesFile.empty())
+    {
+        m_rules = std::make_unique<RuleBook>(m_options.rulesFile);
+        m_settings.rules = m_rules.get();
+    }
 
     m_buffers = std::make_shared<ReadBufferPool>();
     m_address = std::make_shared<UpstreamAddress>();
@@ -234,6 +248,8 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
         throw std::runtime_error("cannot listen on " + m_options.listenHost + ":" +
                                  std::to_string(m_options.listenPort) + " (address in use or not local?)");
     m_port = lws_get_vhost_listen_port(m_vhost);
+    if (m_rules)
+        m_loop.Call([this] { WatchRules(); });
 }
 
 Relay::~Relay()
@@ -242,6 +258,8 @@ Relay::~Relay()
     m_loop.Call(
         [this]
         {
+            if (m_rulesTimer)
+                m_loop.Cancel(m_rulesTimer);
             lws_vhost_destroy(m_vhost);
             m_vhost = nullptr;
         });
@@ -282,8 +300,7 @@ size_t Relay::Shutdown(std::chrono::milliseconds timeout)
                     session.core.Closed(side, capture::WallNs());
                 }
                 session.core.Commands().clear();
-                if (session.timer)
-                    m_loop.Cancel(session.timer);
+                session.CancelTimers(m_loop);
                 m_sessions.erase(m_sessions.begin());
             }
             m_openSessions = 0;
@@ -398,7 +415,10 @@ void Relay::Execute(RelaySession& session)
                 }
                 break;
             case RelayCommand::Type::SetTimer:
-                ArmTimer(session, command.ms);
+                ArmTimer(session, SessionTimer::Deadline, command.ms);
+                break;
+            case RelayCommand::Type::SetReleaseTimer:
+                ArmTimer(session, SessionTimer::Release, command.ms);
                 break;
             }
         }
@@ -472,26 +492,49 @@ void Relay::Detach(RelaySession& session, Side side)
     leg.wsi = nullptr;
 }
 
-void Relay::ArmTimer(RelaySession& session, int64_t ms)
+void Relay::ArmTimer(RelaySession& session, SessionTimer which, int64_t ms)
 {
-    if (session.timer)
-        m_loop.Cancel(session.timer);
-    session.timer = 0;
+    uint64_t& timer = session.timers[static_cast<size_t>(which)];
+    if (timer)
+        m_loop.Cancel(timer);
+    timer = 0;
     if (ms <= 0)
         return;
     uint64_t id = session.core.Id();
-    session.timer = m_loop.After(ms,
-                                 [this, id]
-                                 {
-                                     auto it = m_sessions.find(id);
-                                     if (it == m_sessions.end())
-                                         return;
-                                     RelaySession& session = *it->second;
-                                     session.timer = 0;
-                                     session.core.Timeout(capture::WallNs());
-                                     Execute(session);
-                                     ForgetIfFinished(session);
-                                 });
+    timer = m_loop.After(ms,
+                         [this, id, which]
+                         {
+                             auto it = m_sessions.find(id);
+                             if (it == m_sessions.end())
+                                 return;
+                             RelaySession& session = *it->second;
+                             session.timers[static_cast<size_t>(which)] = 0;
+                             if (which == SessionTimer::Deadline)
+                                 session.core.Timeout(capture::WallNs());
+                             else
+                                 session.core.Released(capture::WallNs());
+                             Execute(session);
+                             ForgetIfFinished(session);
+                         });
+}
+
+void Relay::ReloadRules()
+{
+    if (m_rules)
+        m_loop.Post([this] { RefreshRules(true); });
+}
+
+void Relay::RefreshRules(bool force)
+{
+    std::string line = m_rules->Refresh(force);
+    if (!line.empty() && m_options.log)
+        m_options.log(line);
+}
+
+void Relay::WatchRules()
+{
+    RefreshRules(false);
+    m_rulesTimer = m_loop.After(kRulesPollMs, [this] { WatchRules(); });
 }
 
 void Relay::ForgetIfFinished(RelaySession& session)
@@ -500,8 +543,7 @@ void Relay::ForgetIfFinished(RelaySession& session)
         return;
     for (Side side : {Side::Client, Side::Upstream})
         Detach(session, side);
-    if (session.timer)
-        m_loop.Cancel(session.timer);
+    session.CancelTimers(m_loop);
     m_sessions.erase(session.core.Id());
     m_openSessions = m_sessions.size();
 }

@@ -4,6 +4,7 @@
 // lws callbacks into RelayCore events and RelayCore commands into lws calls. No relay logic lives here.
 
 #include "RelayCore.hpp"
+#include "RuleBook.hpp"
 #include "capture/TapQueue.hpp"
 #include "net/EngineUri.hpp"
 #include "net/EventLoop.hpp"
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +35,8 @@ struct RelayOptions
     std::string tlsCert;                  // PEM certificate and key: clients connect with https:// / wss://
     std::string tlsKey;
     RelayLimits limits;
+    std::string rulesFile;                       // rules that act on WebSocket sessions (`--rules`), "" = none
+    std::function<void(const std::string&)> log; // reloads of the rules file (loop thread)
 };
 
 // The most one read takes from a socket, and so the size of the buffers the write queue and the capture share:
@@ -52,6 +56,8 @@ class Relay
     ~Relay();
 
     int Port() const { return m_port; }
+    // Read the rules file again now (SIGHUP); any thread.
+    void ReloadRules();
     size_t OpenSessions() const { return m_openSessions.load(); }
 
     // Stop accepting, close WebSocket sessions with 1001 at frame boundaries and HTTP connections after the
@@ -72,7 +78,16 @@ class Relay
     // must close it; otherwise 0.
     int Write(RelaySession& session, Side side, bool own);
     void Detach(RelaySession& session, Side side);
-    void ArmTimer(RelaySession& session, int64_t ms);
+    enum class SessionTimer : uint8_t
+    {
+        Deadline, // the core's deadline: Timeout()
+        Release,  // messages the rules hold: Released()
+    };
+    void ArmTimer(RelaySession& session, SessionTimer which, int64_t ms);
+    // Look at the rules file every kRulesPollMs and read it again when it changed.
+    void WatchRules();
+    void RefreshRules(bool force);
+    static constexpr int64_t kRulesPollMs = 500;
     void ForgetIfFinished(RelaySession& session);
 
     net::EventLoop& m_loop;
@@ -83,6 +98,8 @@ class Relay
     std::shared_ptr<ReadBufferPool> m_buffers;    // what reads are copied into (outlives the relay if captured)
     std::unique_ptr<net::TlsContext> m_clientTls; // toward a wss engine
     std::unique_ptr<net::TlsContext> m_serverTls; // toward clients, with --tls-cert
+    std::unique_ptr<RuleBook> m_rules;            // with --rules
+    uint64_t m_rulesTimer = 0;                    // the rules file's next look (loop thread)
     lws_vhost* m_vhost = nullptr;
     int m_port = 0;                                               // bound port
     bool m_stopping = false;                                      // Shutdown() began (loop thread)

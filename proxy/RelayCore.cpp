@@ -1,5 +1,7 @@
 #include "RelayCore.hpp"
 
+#include "Interceptor.hpp"
+#include "RuleBook.hpp"
 #include "wire/Http.hpp"
 
 namespace dapscope::proxy
@@ -10,12 +12,6 @@ namespace
 const char* Name(Side side)
 {
     return side == Side::Client ? "client" : "upstream";
-}
-
-// Direction of bytes written to `to`.
-Direction Toward(Side to)
-{
-    return to == Side::Upstream ? Direction::ClientToServer : Direction::ServerToClient;
 }
 
 std::string PeerIp(const std::string& peer)
@@ -82,6 +78,8 @@ RelayCore::RelayCore(uint64_t sessionId, const RelaySettings& settings, TapQueue
 {
 }
 
+RelayCore::~RelayCore() = default;
+
 void RelayCore::Accepted(int64_t, std::string peer)
 {
     m_peer = std::move(peer);
@@ -124,6 +122,9 @@ void RelayCore::ReceiveHttpRequest(const SharedBytes& bytes, int64_t now)
             rewrite.forwardedFor = PeerIp(m_peer);
             rewrite.forwardedProto = m_settings.clientTls ? "https" : "http";
             rewrite.dropHeaders = {"X-Dapscope-Token"};
+            // A message the proxy changes cannot live in a compressed stream whose context the receiver shares.
+            if (m_settings.rules)
+                rewrite.dropHeaders.push_back("Sec-WebSocket-Extensions");
             rewrite.dropQueryArg = "dapscope_token";
             std::string head = wire::RewriteRequestHead(event.raw, event.head, rewrite);
             if (!m_opened && !AdmitFirstHead(event.head, now, head))
@@ -288,6 +289,11 @@ void RelayCore::ResumeAfterRefusedUpgrade(int64_t now)
 void RelayCore::EnterTunnel(const SharedBytes& rest, int64_t now)
 {
     m_mode = Mode::Tunnel;
+    if (m_settings.rules)
+    {
+        m_interceptor = std::make_unique<Interceptor>(m_settings.rules->Current(), rules::SessionInfo{.path = m_path});
+        m_rulesGeneration = m_settings.rules->Generation();
+    }
     m_awaitingUpgrade = false;
     SetDeadline(Deadline::None, 0);
     if (!rest.empty())
@@ -314,6 +320,8 @@ void RelayCore::ReceiveTunnel(Side from, const SharedBytes& bytes, int64_t now)
         // No more data may go to `to`; only watch for this side's close frame (the reply to ours).
         source.frames.Feed(data, size);
     }
+    else if (Intercepting(from))
+        ReceiveIntercepted(from, bytes, now);
     else
     {
         bool boundaryBefore = source.frames.AtFrameBoundary();
@@ -327,18 +335,8 @@ void RelayCore::ReceiveTunnel(Side from, const SharedBytes& bytes, int64_t now)
         }
         if (source.frames.Violation() != wire::HeaderViolation::None)
         {
-            // The bad header starts a frame: the stream toward `to` is at a boundary there, close it with 1002.
-            // The side that broke the protocol gets its 1002 after the frame in flight toward it.
-            std::string reason = std::string("dapscope proxy: ") + Name(from) + " sent " +
-                                 std::string(wire::ToString(source.frames.Violation()));
-            if (m_error.empty())
-                m_error = std::string(Name(from)) + " broke the WebSocket protocol: " +
-                          std::string(wire::ToString(source.frames.Violation()));
-            if (taken == 0 && !boundaryBefore)
-                CloseAfterWrite(to); // the bad header began in an earlier read and part of it went on: no boundary
-            else
-                WriteClose(to, 1002, reason, now);
-            ProxyClose(from, 1002, reason, now);
+            // The bad header began in an earlier read and part of it went on: no boundary toward `to`.
+            ProtocolViolation(from, taken > 0 || boundaryBefore, now);
             return;
         }
         if (target.pendingClose && source.frames.AtFrameBoundary())
@@ -359,6 +357,93 @@ void RelayCore::ReceiveTunnel(Side from, const SharedBytes& bytes, int64_t now)
     // of the close handshake is done.
     if (source.closeFrameSeen && (source.closeSent || target.gone))
         CloseAfterWrite(from);
+}
+
+bool RelayCore::Intercepting(Side from)
+{
+    SideState& source = At(from);
+    if (!m_interceptor)
+        return false;
+    if (m_rulesGeneration != m_settings.rules->Generation())
+    {
+        m_interceptor->SetRules(m_settings.rules->Current());
+        m_rulesGeneration = m_settings.rules->Generation();
+    }
+    const bool wanted = m_interceptor->Affects(from);
+    if (wanted != source.intercepting &&
+        (source.intercepting ? m_interceptor->Between(from)
+                             : source.frames.AtFrameBoundary() && !source.frames.InFragmentedMessage()))
+        source.intercepting = wanted;
+    return source.intercepting;
+}
+
+void RelayCore::ReceiveIntercepted(Side from, const SharedBytes& bytes, int64_t now)
+{
+    SideState& source = At(from);
+    // The interceptor sends whole frames only, so the stream toward the other side is always at a boundary.
+    size_t taken = source.frames.Feed(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    if (taken > 0)
+        m_interceptor->Received(from, bytes.Slice(0, taken), now);
+    CarryOut(now);
+    if (source.frames.Violation() != wire::HeaderViolation::None)
+        ProtocolViolation(from, true, now);
+}
+
+void RelayCore::ProtocolViolation(Side from, bool atBoundary, int64_t now)
+{
+    // The bad header starts a frame: the stream toward the other side is at a boundary there, close it with 1002.
+    // The side that broke the protocol gets its 1002 after the frame in flight toward it.
+    const std::string what(wire::ToString(At(from).frames.Violation()));
+    std::string reason = std::string("dapscope proxy: ") + Name(from) + " sent " + what;
+    if (m_error.empty())
+        m_error = std::string(Name(from)) + " broke the WebSocket protocol: " + what;
+    if (atBoundary)
+        WriteClose(Other(from), 1002, reason, now);
+    else
+        CloseAfterWrite(Other(from));
+    ProxyClose(from, 1002, reason, now);
+}
+
+void RelayCore::CarryOut(int64_t now)
+{
+    std::vector<Emit> ready;
+    ready.swap(m_interceptor->Ready());
+    for (Emit& emit : ready)
+    {
+        SideState& target = At(emit.to);
+        switch (emit.type)
+        {
+        case Emit::Type::Frames:
+            if (target.gone || target.closeSent)
+                break;
+            Forward(emit.to, emit.bytes);
+            TapFrames(emit.to, emit.bytes, 0, now, emit.generated, std::move(emit.mark));
+            break;
+        case Emit::Type::NotSent:
+            TapNotSent(emit.to, emit.bytes, emit.opcode, std::move(*emit.mark), now);
+            break;
+        case Emit::Type::Close:
+            ProxyClose(emit.to, emit.code, emit.reason, now);
+            break;
+        }
+    }
+    const int64_t due = m_interceptor->NextDueNs();
+    if (due != m_releaseDueNs)
+    {
+        m_releaseDueNs = due;
+        m_commands.push_back({RelayCommand::Type::SetReleaseTimer, Side::Client, false,
+                              due ? std::max<int64_t>(1, (due - now) / 1000000) : 0});
+    }
+}
+
+void RelayCore::Released(int64_t now)
+{
+    m_releaseDueNs = 0;
+    if (!m_interceptor)
+        return;
+    m_interceptor->Release(now);
+    CarryOut(now);
+    FinishIfDone(now);
 }
 
 void RelayCore::UpstreamConnected(int64_t now)
@@ -396,8 +481,8 @@ void RelayCore::UpstreamFailed(int64_t now, std::string_view error)
     {
         if (!m_responseStarted && m_mode == Mode::Http)
             Answer(502,
-                   "dapscope proxy: cannot reach the engine at " + m_settings.upstreamUri + ": " +
-                       std::string(error) + "\n",
+                   "dapscope proxy: cannot reach the engine at " + m_settings.upstreamUri + ": " + std::string(error) +
+                       "\n",
                    now);
         else
             CloseAfterWrite(Side::Client);
@@ -474,8 +559,7 @@ void RelayCore::Closed(Side side, int64_t now)
             {
                 if (m_error.empty())
                     m_error = "upstream: the engine closed the connection without answering";
-                Answer(502, "dapscope proxy: the engine closed the connection without answering\n",
-                       now);
+                Answer(502, "dapscope proxy: the engine closed the connection without answering\n", now);
             }
             else
                 CloseAfterWrite(Side::Client);
@@ -639,7 +723,8 @@ void RelayCore::TapEnd(Direction dir, int64_t now, std::string error)
     m_tap.Push(std::move(record));
 }
 
-void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated)
+void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated,
+                          std::optional<capture::RuleMark> mark)
 {
     TapRecord record;
     record.type = TapRecord::Type::WsBytes;
@@ -652,6 +737,23 @@ void RelayCore::TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader,
     m_tapped[static_cast<size_t>(record.dir)] += bytes.size();
     record.firstHeader = firstHeader;
     record.generated = generated;
+    record.mark = std::move(mark);
+    m_tap.Push(std::move(record));
+}
+
+void RelayCore::TapNotSent(Side to, const SharedBytes& payload, capture::Opcode opcode, capture::RuleMark mark,
+                           int64_t now)
+{
+    TapRecord record;
+    record.type = TapRecord::Type::Chunk;
+    record.session = m_id;
+    record.ns = now;
+    record.dir = Toward(to);
+    record.bytes = payload;
+    record.wireBytes = payload.size();
+    record.opcode = opcode;
+    record.first = record.final = true;
+    record.mark = std::move(mark);
     m_tap.Push(std::move(record));
 }
 
@@ -686,7 +788,7 @@ void RelayCore::ProxyClose(Side to, uint16_t code, std::string_view reason, int6
         SetDeadline(Deadline::Close, m_settings.limits.closeTimeoutMs);
         return;
     }
-    if (source.frames.AtFrameBoundary())
+    if (source.intercepting || source.frames.AtFrameBoundary())
         WriteClose(to, code, reason, now);
     else if (source.gone)
         CloseAfterWrite(to); // the frame in flight will never end: closing the connection is all that is left
@@ -701,6 +803,8 @@ void RelayCore::ProxyClose(Side to, uint16_t code, std::string_view reason, int6
 void RelayCore::WriteClose(Side to, uint16_t code, std::string_view reason, int64_t now)
 {
     SideState& target = At(to);
+    if (m_interceptor)
+        m_interceptor->Discard(to); // nothing may follow a close
     SharedBytes frame(wire::MakeCloseFrame(code, reason, to == Side::Upstream));
     Forward(to, frame);
     TapFrames(to, frame, 0, now, true);
@@ -778,6 +882,8 @@ void RelayCore::OpenRecord(int64_t now, const std::string& path, const std::stri
     record.upstream = m_settings.upstreamUri;
     record.userAgent = userAgent;
     record.protocol = "http"; // until a 101
+    record.actsOnTraffic = m_settings.rules != nullptr;
+    m_path = path;
     m_tap.Push(std::move(record));
 }
 

@@ -6,6 +6,7 @@
 // where it may put a close of its own. It taps everything it forwards into the capture queue, sharing the
 // buffers it was given.
 
+#include "Side.hpp"
 #include "capture/TapQueue.hpp"
 #include "wire/HttpStream.hpp"
 #include "wire/WsFrame.hpp"
@@ -13,6 +14,8 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,40 +23,33 @@
 namespace dapscope::proxy
 {
 
+class Interceptor;
+class RuleBook;
+
 // What the relay taps into: the capture library's types.
 using capture::Direction;
 using capture::SharedBytes;
 using capture::TapQueue;
 using capture::TapRecord;
 
-enum class Side : uint8_t
-{
-    Client = 0,   // the SDK; the proxy is its server
-    Upstream = 1, // the engine; the proxy is its client
-};
-
-inline Side Other(Side side)
-{
-    return side == Side::Client ? Side::Upstream : Side::Client;
-}
-
 struct RelayLimits
 {
-    size_t highWatermark = 2u << 20;     // pause the source when a direction queues more than this
-    size_t lowWatermark = 512u << 10;    // resume it once the queue is back under this
-    int64_t headTimeoutMs = 10000;       // the client's first request head must arrive within this
-    int64_t upstreamTimeoutMs = 10000;   // connect, and answer a WebSocket upgrade, within this (then 504)
-    int64_t closeTimeoutMs = 2000;       // after the proxy sends a close frame, wait this long for the reply
-    size_t maxHeadBytes = 64u << 10;     // larger request heads get 431
+    size_t highWatermark = 2u << 20;   // pause the source when a direction queues more than this
+    size_t lowWatermark = 512u << 10;  // resume it once the queue is back under this
+    int64_t headTimeoutMs = 10000;     // the client's first request head must arrive within this
+    int64_t upstreamTimeoutMs = 10000; // connect, and answer a WebSocket upgrade, within this (then 504)
+    int64_t closeTimeoutMs = 2000;     // after the proxy sends a close frame, wait this long for the reply
+    size_t maxHeadBytes = 64u << 10;   // larger request heads get 431
 };
 
 // What the relay knows about its own configuration, the same for every connection.
 struct RelaySettings
 {
-    std::string upstreamHost;   // Host header sent upstream (host[:port])
-    std::string upstreamUri;    // ws[s]://host:port, for the record
-    bool clientTls = false;     // clients reach the proxy over TLS (X-Forwarded-Proto: https)
-    std::string accessToken;    // clients must present it (X-Dapscope-Token header or dapscope_token argument)
+    std::string upstreamHost;        // Host header sent upstream (host[:port])
+    std::string upstreamUri;         // ws[s]://host:port, for the record
+    bool clientTls = false;          // clients reach the proxy over TLS (X-Forwarded-Proto: https)
+    std::string accessToken;         // clients must present it (X-Dapscope-Token header or dapscope_token argument)
+    const RuleBook* rules = nullptr; // rules act on WebSocket sessions (then no permessage-deflate is offered)
     RelayLimits limits;
 };
 
@@ -61,11 +57,12 @@ struct RelayCommand
 {
     enum class Type : uint8_t
     {
-        Connect,  // open the upstream connection
-        Flush,    // bytes wait for `side`: write what it takes now, or ask for WRITEABLE
-        SetRx,    // enable / disable reading from `side`
-        Drop,     // close `side`'s connection now, discarding what it has not sent
-        SetTimer, // (re)arm the session's one deadline in `ms` (0 = cancel); call Timeout() when it passes
+        Connect,         // open the upstream connection
+        Flush,           // bytes wait for `side`: write what it takes now, or ask for WRITEABLE
+        SetRx,           // enable / disable reading from `side`
+        Drop,            // close `side`'s connection now, discarding what it has not sent
+        SetTimer,        // (re)arm the session's one deadline in `ms` (0 = cancel); call Timeout() when it passes
+        SetReleaseTimer, // (re)arm the rules' timer in `ms` (0 = cancel); call Released() when it passes
     };
     Type type;
     Side side = Side::Client;
@@ -77,6 +74,7 @@ class RelayCore
 {
   public:
     RelayCore(uint64_t sessionId, const RelaySettings& settings, TapQueue& tap);
+    ~RelayCore();
 
     // A client connected from `peer` ("ip:port"). The client's first head must arrive in headTimeoutMs.
     void Accepted(int64_t now, std::string peer);
@@ -90,6 +88,8 @@ class RelayCore
     void Closed(Side side, int64_t now);
     // The deadline set with SetTimer passed.
     void Timeout(int64_t now);
+    // The time set with SetReleaseTimer came: messages a rule delayed move on.
+    void Released(int64_t now);
     // The proxy is stopping: close WebSocket sessions with 1001 at frame boundaries, HTTP connections once
     // their exchange in flight is done.
     void Shutdown(int64_t now);
@@ -144,6 +144,7 @@ class RelayCore
         uint16_t pendingCode = 0;
         std::string pendingReason;
         wire::FrameTracker frames; // frames FROM this side (tunnel mode)
+        bool intercepting = false; // frames FROM this side go through the rules' Interceptor
     };
 
     SideState& At(Side side) { return m_sides[static_cast<size_t>(side)]; }
@@ -152,6 +153,13 @@ class RelayCore
     void ReceiveHttpRequest(const SharedBytes& bytes, int64_t now);
     void ReceiveHttpResponse(const SharedBytes& bytes, int64_t now);
     void ReceiveTunnel(Side from, const SharedBytes& bytes, int64_t now);
+    // Whether bytes from `from` go through the rules now (a direction switches only between messages).
+    bool Intercepting(Side from);
+    void ReceiveIntercepted(Side from, const SharedBytes& bytes, int64_t now);
+    // A header that breaks the protocol came from `from`: close both legs with 1002.
+    void ProtocolViolation(Side from, bool atBoundary, int64_t now);
+    // Do what the rules' Interceptor has ready, and keep its timer right.
+    void CarryOut(int64_t now);
     // Records the session and checks the access token; false when the client was refused.
     bool AdmitFirstHead(const wire::HttpHead& head, int64_t now, const std::string& rewritten);
     void EnterTunnel(const SharedBytes& rest, int64_t now);
@@ -163,7 +171,10 @@ class RelayCore
     void TapBody(Direction dir, const SharedBytes& from, const std::vector<std::string_view>& data, size_t wireBytes,
                  int64_t now);
     void TapEnd(Direction dir, int64_t now, std::string error = {});
-    void TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated = false);
+    void TapFrames(Side to, const SharedBytes& bytes, size_t firstHeader, int64_t now, bool generated = false,
+                   std::optional<capture::RuleMark> mark = std::nullopt);
+    // A message that was going to `to` and was not sent as received (a rule dropped or rewrote it).
+    void TapNotSent(Side to, const SharedBytes& payload, capture::Opcode opcode, capture::RuleMark mark, int64_t now);
     // The proxy answers the client itself and closes the connection once that is written.
     void Answer(int status, std::string_view body, int64_t now);
     // A close frame of the proxy's own to `to`, at the next frame boundary of the stream toward it.
@@ -205,6 +216,10 @@ class RelayCore
     std::array<uint64_t, 2> m_tapped{};    // WebSocket bytes tapped per direction
     uint16_t m_proxyCloseCode = 0;         // the first close frame the proxy sent on its own
     std::string m_proxyCloseReason;
+    std::string m_path;                         // the first request's target, for rules matching on it
+    std::unique_ptr<Interceptor> m_interceptor; // rules on this WebSocket session (when the relay has rules)
+    uint64_t m_rulesGeneration = 0;             // of the rules the interceptor has
+    int64_t m_releaseDueNs = 0;                 // what the release timer is set for (0: not set)
 };
 
 } // namespace dapscope::proxy

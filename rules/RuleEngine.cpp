@@ -4,6 +4,7 @@
 #include "RuleEngine.hpp"
 
 #include "JsonEdit.hpp"
+#include "inspector/MessageDecoder.hpp"
 
 namespace dapscope::rules
 {
@@ -238,6 +239,18 @@ Decision SessionRules::Decide(Direction dir, Opcode opcode, std::string_view byt
     }
 
     std::optional<boost::json::value> parsed;
+    if (request && env.command == "auth")
+    {
+        // The session's client name, for `match: {client: ...}`, from the auth request's arguments.
+        boost::system::error_code ec;
+        parsed = boost::json::parse(framing.json, ec);
+        if (ec)
+            parsed.reset();
+        else if (auto name =
+                     inspector::StringMember(inspector::ObjectMember(parsed->if_object(), "arguments"), "clientName");
+                 !name.empty())
+            info_.clientName = std::string(name);
+    }
     const Rule* chosen = nullptr;
     for (const auto& rule : rules_->rules)
         if (Matches(rule, dir, env, request ? &*request : nullptr, framing.json, parsed) && Counts(rule))

@@ -1,0 +1,331 @@
+// Rules acting on live traffic, end to end: a real DAP client, the capture pipeline with a rules file, a TCP tap
+// that records what really reached the engine, and dapscope's mock engine.
+
+#include "cli/Capture.hpp"
+#include "mock/DapClient.hpp"
+#include "support/MockEngine.hpp"
+#include "support/TcpTap.hpp"
+#include "support/TestProcess.hpp"
+#include "wire/WsDecoder.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+using namespace dapscope;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace
+{
+void WriteFile(const std::string& path, const std::string& text)
+{
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// The DAP messages in a recorded client-to-engine TCP stream (upgrade head, then masked frames).
+std::vector<json::object> SentToEngine(const std::string& stream)
+{
+    std::vector<json::object> messages;
+    size_t head = stream.find("\r\n\r\n");
+    if (head == std::string::npos)
+        return messages;
+    wire::WsDecoder decoder(true, {});
+    std::string text;
+    decoder.Feed(std::string_view(stream).substr(head + 4), 0,
+                 [&](const wire::DecodedPart& part)
+                 {
+                     if (part.opcode != wire::WsOpcode::Text)
+                         return;
+                     text += part.bytes;
+                     if (part.final)
+                     {
+                         boost::system::error_code ec;
+                         json::value v = json::parse(text, ec);
+                         if (!ec && v.is_object())
+                             messages.push_back(v.as_object());
+                         text.clear();
+                     }
+                 });
+    return messages;
+}
+
+size_t CountCommand(const std::vector<json::object>& messages, const std::string& command)
+{
+    size_t n = 0;
+    for (const auto& m : messages)
+        if (m.contains("command") && m.at("command") == command.c_str())
+            ++n;
+    return n;
+}
+
+struct RulesProxy : ::testing::Test
+{
+    test::TempDir dir;
+    test::MockEngine engine;
+    std::unique_ptr<test::TcpTap> engineTap;
+    std::unique_ptr<cli::Capture> capture;
+    std::mutex logMutex;
+    std::vector<std::string> log;
+
+    std::string RulesPath() { return dir.File("rules.yaml"); }
+
+    void Start(const std::string& rules)
+    {
+        WriteFile(RulesPath(), rules);
+        engineTap = std::make_unique<test::TcpTap>(engine.Port());
+        cli::CaptureOptions options;
+        options.storePath = dir.File("traces.db");
+        options.relay.listenPort = 0;
+        options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engineTap->Port()));
+        options.relay.rulesFile = RulesPath();
+        options.relay.log = [this](const std::string& line)
+        {
+            std::lock_guard lock(logMutex);
+            log.push_back(line);
+        };
+        capture = std::make_unique<cli::Capture>(std::move(options));
+    }
+
+    std::unique_ptr<mock::DapClient> Connect()
+    {
+        auto client = mock::DapClient::Connect("ws://127.0.0.1:" + std::to_string(capture->Port()) + "/task/service");
+        EXPECT_TRUE(client->Call("auth", {{"auth", "sk-rules-test-key"}, {"clientName", "rules-test"}}));
+        return client;
+    }
+
+    // What the engine got on connection `index` so far.
+    std::vector<json::object> EngineGot(size_t index = 0)
+    {
+        auto streams = engineTap->Streams();
+        return index < streams.size() ? SentToEngine(streams[index].toTarget) : std::vector<json::object>{};
+    }
+
+    bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = 10s)
+    {
+        for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;
+             std::this_thread::sleep_for(20ms))
+        {
+            std::lock_guard lock(logMutex);
+            for (const auto& line : log)
+                if (line.find(text) != std::string::npos)
+                    return true;
+        }
+        return false;
+    }
+};
+} // namespace
+
+TEST_F(RulesProxy, DelayHoldsTheMessageAndTheOnesBehindIt)
+{
+    Start("rules:\n  - name: slow-ping\n    match: {dir: c2s, command: rrext_ping}\n    delay: 700ms\n");
+    auto client = Connect();
+    auto start = std::chrono::steady_clock::now();
+    int64_t ping = client->Send("rrext_ping");
+    int64_t services = client->Send("rrext_services");
+    ASSERT_TRUE(client->Wait(ping));
+    ASSERT_TRUE(client->Wait(services));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 700ms);
+    // The request behind the delayed one waited for it: the engine got them in the order sent.
+    auto got = EngineGot();
+    ASSERT_EQ(got.size(), 3u); // auth, ping, services
+    EXPECT_EQ(got[1].at("command"), "rrext_ping");
+    EXPECT_EQ(got[2].at("command"), "rrext_services");
+}
+
+TEST_F(RulesProxy, DropLosesTheAnswerAndTheSessionGoesOn)
+{
+    Start("rules:\n  - name: lose-ping-answer\n    match: {kind: response, command: rrext_ping}\n    drop: true\n");
+    auto client = Connect();
+    int64_t ping = client->Send("rrext_ping");
+    EXPECT_FALSE(client->Wait(ping, 1500ms));
+    EXPECT_TRUE(client->Call("rrext_services")); // the connection is fine
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 1u);
+}
+
+TEST_F(RulesProxy, RespondAnswersInTheEnginesPlace)
+{
+    Start("rules:\n  - name: services-fail\n    match: {command: rrext_services}\n"
+          "    respond: {success: false, message: \"injected failure\"}\n");
+    auto client = Connect();
+    int64_t seq = client->Send("rrext_services");
+    auto response = client->Wait(seq);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->at("request_seq"), seq);
+    EXPECT_EQ(response->at("success"), false);
+    EXPECT_EQ(response->at("message"), "injected failure");
+    auto ping = client->Call("rrext_ping");
+    ASSERT_TRUE(ping);
+    // The client's view of the engine's seq stays increasing past the synthesised response.
+    EXPECT_GT(ping->at("seq").as_int64(), response->at("seq").as_int64());
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_services"), 0u);
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 1u);
+}
+
+TEST_F(RulesProxy, SetChangesWhatTheEngineReceives)
+{
+    Start("rules:\n  - name: mark-ping\n    match: {command: rrext_ping}\n"
+          "    set: {\"$.arguments.marker\": \"rewritten\"}\n");
+    auto client = Connect();
+    ASSERT_TRUE(client->Call("rrext_ping", {{"marker", "original"}}));
+    auto got = EngineGot();
+    ASSERT_EQ(CountCommand(got, "rrext_ping"), 1u);
+    EXPECT_EQ(got[1].at("arguments").at("marker"), "rewritten");
+}
+
+TEST_F(RulesProxy, DuplicateSendsTheRequestTwice)
+{
+    Start("rules:\n  - name: twice\n    match: {dir: c2s, command: rrext_ping}\n    duplicate: true\n");
+    auto client = Connect();
+    ASSERT_TRUE(client->Call("rrext_ping"));
+    for (auto end = std::chrono::steady_clock::now() + 5s;
+         CountCommand(EngineGot(), "rrext_ping") < 2 && std::chrono::steady_clock::now() < end;)
+        std::this_thread::sleep_for(20ms);
+    auto got = EngineGot();
+    ASSERT_EQ(CountCommand(got, "rrext_ping"), 2u);
+    EXPECT_EQ(got[1].at("seq"), got[2].at("seq")); // the same bytes, the same seq
+}
+
+TEST_F(RulesProxy, EventIsSentAfterTheMessageWithTheNextSeq)
+{
+    Start("rules:\n  - name: extra-event\n    match: {kind: response, command: rrext_ping}\n"
+          "    event: {event: dapscope_test, body: {from: rule}}\n");
+    auto client = Connect();
+    auto ping = client->Call("rrext_ping");
+    ASSERT_TRUE(ping);
+    auto services = client->Call("rrext_services");
+    ASSERT_TRUE(services);
+    const json::object* event = nullptr;
+    for (const auto& e : client->Events())
+        if (e.at("event") == "dapscope_test")
+            event = &e;
+    ASSERT_NE(event, nullptr);
+    EXPECT_EQ(event->at("body").at("from"), "rule");
+    EXPECT_EQ(event->at("seq").as_int64(), ping->at("seq").as_int64() + 1);
+    EXPECT_GT(services->at("seq").as_int64(), event->at("seq").as_int64());
+}
+
+TEST_F(RulesProxy, CloseOnTheClientLegWithCodeAndReason)
+{
+    Start("rules:\n  - name: cut\n    match: {kind: response, command: rrext_ping}\n"
+          "    close: {code: 1011, reason: \"rule cut\", leg: client}\n");
+    auto client = Connect();
+    client->Send("rrext_ping");
+    auto closed = client->Socket().WaitClosed(10s);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1011);
+    EXPECT_EQ(closed->reason, "rule cut");
+}
+
+TEST_F(RulesProxy, CloseOnTheEngineLegWithCodeAndReason)
+{
+    Start("rules:\n  - name: cut\n    match: {dir: c2s, command: rrext_ping}\n"
+          "    close: {code: 4000, reason: \"rule cut engine\", leg: engine}\n");
+    auto client = Connect();
+    client->Send("rrext_ping");
+    ASSERT_TRUE(engineTap->WaitEnded(0, 10s));
+    std::string toEngine = engineTap->Streams()[0].toTarget;
+    // The last frame toward the engine is the proxy's close: masked, so decode it.
+    std::string closePayload;
+    wire::WsDecoder decoder(true, {});
+    decoder.Feed(std::string_view(toEngine).substr(toEngine.find("\r\n\r\n") + 4), 0,
+                 [&](const wire::DecodedPart& part)
+                 {
+                     if (part.opcode == wire::WsOpcode::Close && closePayload.empty())
+                         closePayload = std::string(part.bytes);
+                 });
+    ASSERT_GE(closePayload.size(), 2u);
+    EXPECT_EQ((static_cast<uint8_t>(closePayload[0]) << 8) | static_cast<uint8_t>(closePayload[1]), 4000);
+    EXPECT_EQ(closePayload.substr(2), "rule cut engine");
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 0u);
+}
+
+TEST_F(RulesProxy, ProbabilityWithASeedAffectsTheSameMessagesEveryRun)
+{
+    Start("seed: 7\nrules:\n  - name: flaky\n    match: {command: rrext_ping, probability: 0.5}\n"
+          "    respond: {success: false, message: flaky}\n");
+    auto run = [&]
+    {
+        auto client = Connect();
+        std::string pattern;
+        for (int i = 0; i < 24; ++i)
+        {
+            auto response = client->Call("rrext_ping");
+            pattern += response && response->at("success") == false ? 'x' : '.';
+        }
+        client->Close();
+        return pattern;
+    };
+    const std::string first = run();
+    EXPECT_EQ(run(), first);
+    EXPECT_NE(first.find('x'), std::string::npos) << first;
+    EXPECT_NE(first.find('.'), std::string::npos) << first;
+}
+
+TEST_F(RulesProxy, NthAffectsOnlyThatMessage)
+{
+    Start("rules:\n  - name: second\n    match: {command: rrext_ping, nth: 2}\n"
+          "    respond: {success: false, message: second}\n");
+    auto client = Connect();
+    std::string pattern;
+    for (int i = 0; i < 4; ++i)
+    {
+        auto response = client->Call("rrext_ping");
+        pattern += response && response->at("success") == false ? 'x' : '.';
+    }
+    EXPECT_EQ(pattern, ".x..");
+}
+
+TEST_F(RulesProxy, NoPermessageDeflateIsOfferedToTheEngine)
+{
+    Start("rules: []\n");
+    net::WsClientOptions options;
+    options.url = "ws://127.0.0.1:" + std::to_string(capture->Port()) + "/task/service";
+    options.deflate = true;
+    auto client = net::WsClient::Connect(options);
+    client->SendText(R"({"type":"request","seq":1,"command":"auth","arguments":{"auth":"sk-x"}})");
+    ASSERT_TRUE(client->Receive(10s));
+    std::string toEngine = engineTap->Streams()[0].toTarget;
+    std::string head = toEngine.substr(0, toEngine.find("\r\n\r\n"));
+    EXPECT_EQ(head.find("Sec-WebSocket-Extensions"), std::string::npos) << head;
+}
+
+TEST_F(RulesProxy, ABadReloadKeepsTheRulesInForceAndAGoodOneReplacesThem)
+{
+    Start("rules:\n  - name: lose-ping-answer\n    match: {kind: response, command: rrext_ping}\n    drop: true\n");
+    WriteFile(RulesPath(), "rules:\n  - name: broken\n    match: {command: rrext_ping}\n    delya: 2s\n");
+    ASSERT_TRUE(WaitForLog("refused")) << "no refusal logged";
+    {
+        std::lock_guard lock(logMutex);
+        EXPECT_NE(log.back().find("rules.yaml:4:5:"), std::string::npos) << log.back();
+    }
+    auto client = Connect();
+    EXPECT_FALSE(client->Wait(client->Send("rrext_ping"), 1000ms)); // still dropped
+
+    WriteFile(RulesPath(), "rules: []\n");
+    ASSERT_TRUE(WaitForLog("reloaded"));
+    EXPECT_TRUE(client->Call("rrext_ping")); // the running session has the new rules
+}
+
+TEST(RulesProxyStart, ABadRulesFileIsRefusedWithItsLineAndColumn)
+{
+    test::TempDir dir;
+    WriteFile(dir.File("bad.yaml"), "rules:\n  - name: x\n    drop: maybe\n");
+    cli::CaptureOptions options;
+    options.storePath = dir.File("traces.db");
+    options.relay.listenPort = 0;
+    options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:1");
+    options.relay.rulesFile = dir.File("bad.yaml");
+    try
+    {
+        cli::Capture capture(std::move(options));
+        FAIL() << "the capture started with a bad rules file";
+    }
+    catch (const std::exception& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("bad.yaml:3:"), std::string::npos) << e.what();
+    }
+}

@@ -603,6 +603,7 @@ int main(int argc, char** argv)
     bool inProcessEngine = false;
     bool serveEngine = false;
     bool observability = false;
+    std::string rulesFile;
     std::string dapscopeBinary = test::BinPath("dapscope");
     std::vector<std::string> proxyArgs;
     std::string keepDb;
@@ -632,6 +633,10 @@ int main(int argc, char** argv)
     app.add_flag("--observability", observability,
                  "Also measure dapscope with --metrics and --otlp to a collector of this process, and once more with "
                  "the collector down");
+    app.add_option("--rules", rulesFile,
+                   "Also measure dapscope with this rules file, e.g. bench/rules-match-nothing.yaml (the cost of "
+                   "deciding every message)")
+        ->check(CLI::ExistingFile);
     app.add_flag("--serve-echo-engine", serveEngine)->group(""); // the engine process itself
     CLI11_PARSE(app, argc, argv);
     if (serveEngine)
@@ -675,7 +680,7 @@ int main(int argc, char** argv)
     const std::string enginePort = std::to_string(engineNumber);
     const std::string db = dir->File("bench.db");
 
-    std::vector<Target> targets(observability ? 8 : 6);
+    std::vector<Target> targets(6 + (observability ? 2 : 0) + (rulesFile.empty() ? 0 : 1));
     Target& direct = targets[0];
     Target& dapscope = targets[1];
     Target& haproxy = targets[2];
@@ -720,13 +725,30 @@ int main(int argc, char** argv)
             Target& target = targets[6 + i];
             target.name = variants[i].first;
             target.port = FreePort();
-            std::vector<std::string> args{dapscopeBinary, "proxy", "--listen", "127.0.0.1:" + std::to_string(target.port),
-                                          "--upstream", "ws://127.0.0.1:" + enginePort, "--db",
-                                          dir->File("bench-obs" + std::to_string(i) + ".db"), "--metrics",
-                                          "127.0.0.1:0", "--otlp", "http://127.0.0.1:" + std::to_string(variants[i].second)};
+            std::vector<std::string> args{dapscopeBinary, "proxy",
+                                          "--listen",     "127.0.0.1:" + std::to_string(target.port),
+                                          "--upstream",   "ws://127.0.0.1:" + enginePort,
+                                          "--db",         dir->File("bench-obs" + std::to_string(i) + ".db"),
+                                          "--metrics",    "127.0.0.1:0",
+                                          "--otlp",       "http://127.0.0.1:" + std::to_string(variants[i].second)};
             args.insert(args.end(), proxyArgs.begin(), proxyArgs.end());
             Start(target, args, std::chrono::seconds(15));
         }
+    }
+
+    // dapscope acting on traffic: every message of both directions decoded and matched.
+    if (!rulesFile.empty())
+    {
+        Target& target = targets.back();
+        target.name = "rules";
+        target.port = FreePort();
+        std::vector<std::string> args{dapscopeBinary, "proxy",
+                                      "--listen",     "127.0.0.1:" + std::to_string(target.port),
+                                      "--upstream",   "ws://127.0.0.1:" + enginePort,
+                                      "--db",         dir->File("bench-rules.db"),
+                                      "--rules",      rulesFile};
+        args.insert(args.end(), proxyArgs.begin(), proxyArgs.end());
+        Start(target, args, std::chrono::seconds(15));
     }
 
     std::string program = FindProgram("/usr/sbin/haproxy", "haproxy");

@@ -12,7 +12,8 @@ Capture::Capture(CaptureOptions options) : m_queue(options.captureBufferBytes)
     m_recorder =
         std::make_unique<storage::Recorder>(options.storePath, m_queue, std::move(ingest), std::move(options.observer));
     // The relay keeps its own deadline (a 504 names it); lws's connect timeout is only a backstop behind it.
-    m_loop = std::make_unique<net::EventLoop>("dapscope-relay", options.upstreamTimeoutSecs + 5, proxy::kRelayReadBytes);
+    m_loop =
+        std::make_unique<net::EventLoop>("dapscope-relay", options.upstreamTimeoutSecs + 5, proxy::kRelayReadBytes);
     options.relay.limits.upstreamTimeoutMs = static_cast<int64_t>(options.upstreamTimeoutSecs) * 1000;
     m_relay = std::make_unique<proxy::Relay>(*m_loop, options.relay, m_queue);
 }

@@ -37,6 +37,7 @@ class Capture
     int Port() const { return m_relay->Port(); }
     size_t OpenSessions() const { return m_relay->OpenSessions(); }
     void ReloadRules() { m_relay->ReloadRules(); }
+    proxy::Relay& Relay() { return *m_relay; }
     storage::Recorder& Recorder() { return *m_recorder; }
     capture::TapQueue& Queue() { return m_queue; }
 

@@ -34,6 +34,7 @@ void AddPruneCommand(CLI::App& app, CommandAction& run);       // cli/PruneComma
 void AddDiffCommand(CLI::App& app, CommandAction& run);        // cli/DiffCommand.cpp
 void AddMcpCommand(CLI::App& app, CommandAction& run);         // cli/McpCommand.cpp
 void AddRulesCommand(CLI::App& app, CommandAction& run);       // cli/RulesCommand.cpp
+void AddControlCommands(CLI::App& app, CommandAction& run);    // cli/ControlCommand.cpp: held, release, ...
 
 // The `--db` option every command takes (default: the per-user store).
 CLI::Option* AddDbOption(CLI::App& command, std::string& path);

@@ -57,9 +57,8 @@ int PostSpans(storage::TraceReader& reader, const ExportArgs& args)
     exporter.Stop();
     otlp::ExporterCounts counts = exporter.Counts();
     if (counts.sent != spans)
-        return Fail("--otlp: " + std::to_string(counts.sent) + " of " + std::to_string(spans) +
-                    " span(s) reached " + exporter.Endpoint() + " (" + std::to_string(counts.failedPosts) +
-                    " failed post(s))");
+        return Fail("--otlp: " + std::to_string(counts.sent) + " of " + std::to_string(spans) + " span(s) reached " +
+                    exporter.Endpoint() + " (" + std::to_string(counts.failedPosts) + " failed post(s))");
     std::fprintf(stderr, "dapscope export: %zu span(s) posted to %s\n", spans, exporter.Endpoint().c_str());
     return kExitOk;
 }

@@ -34,6 +34,7 @@ int main(int argc, char** argv)
     AddPruneCommand(app, run);
     AddMcpCommand(app, run);
     AddRulesCommand(app, run);
+    AddControlCommands(app, run);
     try
     {
         app.parse(argc, argv);

@@ -2,6 +2,7 @@
 
 #include "Capture.hpp"
 #include "Commands.hpp"
+#include "ControlServer.hpp"
 #include "ParseOption.hpp"
 #include "inspector/Redactor.hpp"
 #include "metrics/CaptureHealth.hpp"
@@ -47,6 +48,8 @@ struct ProxyArgs
     std::string otlp; // the OTLP/HTTP collector's URL, "" = none
     size_t otlpMaxQueue = otlp::ExporterOptions{}.maxQueuedSpans;
     std::string rules; // rules file, "" = none
+    bool control = false;
+    double holdTimeout = 30; // seconds
 };
 
 std::string DefaultUpstream()
@@ -92,6 +95,8 @@ int RunProxy(const ProxyArgs& args)
     options.redaction.enabled = !args.noRedact;
     options.redaction.userRules = args.redact;
     options.relay.rulesFile = args.rules;
+    options.relay.control = args.control;
+    options.relay.holdTimeoutMs = static_cast<int64_t>(args.holdTimeout * 1000);
     auto print = [](const std::string& line)
     {
         std::printf("dapscope proxy: %s\n", line.c_str());
@@ -109,6 +114,7 @@ int RunProxy(const ProxyArgs& args)
     std::unique_ptr<metrics::MetricsServer> metricsServer;
     std::shared_ptr<otlp::OtlpExporter> exporter;
     std::unique_ptr<Capture> capture;
+    std::unique_ptr<ControlServer> control;
     std::shared_ptr<metrics::CaptureHealth> health; // reads the capture's recorder at each scrape
     try
     {
@@ -151,6 +157,8 @@ int RunProxy(const ProxyArgs& args)
                     observe(batch);
             };
         capture = std::make_unique<Capture>(std::move(options));
+        if (args.control)
+            control = std::make_unique<ControlServer>(*capture, ControlSocketPath(args.db));
         if (metricsServer)
         {
             health = std::make_shared<metrics::CaptureHealth>([&recorder = capture->Recorder()]
@@ -178,6 +186,11 @@ int RunProxy(const ProxyArgs& args)
         std::printf("dapscope proxy: rules from %s act on WebSocket sessions (reread when the file changes and on "
                     "SIGHUP); new sessions are relayed without permessage-deflate, so messages can be changed\n",
                     args.rules.c_str());
+    if (control)
+        std::printf("dapscope proxy: control endpoint %s (this user only): dapscope held, release, drop, break, "
+                    "inject, close; held messages go on by themselves after %g s; new sessions are relayed without "
+                    "permessage-deflate\n",
+                    control->Path().c_str(), args.holdTimeout);
     if (exporter)
         std::printf("dapscope proxy: posting traces to %s (OTLP/HTTP JSON)\n", exporter->Endpoint().c_str());
     if (!net::IsLoopbackHost(listen->first))
@@ -200,6 +213,7 @@ int RunProxy(const ProxyArgs& args)
     std::printf("dapscope proxy: %s: closing %zu open session(s)\n", signal == SIGINT ? "interrupted" : "terminated",
                 capture->OpenSessions());
     std::fflush(stdout);
+    control.reset(); // no control call may reach the relay while it stops
     size_t dropped = capture->Stop(std::chrono::seconds(3));
     storage::RecorderStats stats = capture->Recorder().Stats();
     std::printf("dapscope proxy: stored %llu session(s), %llu message(s)%s in %s\n",
@@ -297,6 +311,14 @@ void AddProxyCommand(CLI::App& app, CommandAction& run)
                      "Rules file (YAML) that delays, drops, rewrites, answers or closes WebSocket messages "
                      "(docs/rules.md; check it with `dapscope rules check`)")
         ->check(CLI::ExistingFile);
+    command->add_flag("--control", args->control,
+                      "Let `dapscope held/release/drop/break/inject/close` act on live sessions, through a Unix socket "
+                      "beside the store (mode 0600)");
+    command
+        ->add_option("--hold-timeout", args->holdTimeout,
+                     "Seconds a breakpoint holds a message before it goes on by itself")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
     command->callback([&run, args] { run = [args] { return RunProxy(*args); }; });
 }
 

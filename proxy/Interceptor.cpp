@@ -1,8 +1,12 @@
 #include "Interceptor.hpp"
 
+#include "inspector/Envelope.hpp"
 #include "wire/WsFrame.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <atomic>
 
 namespace dapscope::proxy
 {
@@ -40,16 +44,30 @@ wire::WsOpcode WsOpcodeOf(capture::Opcode opcode)
 {
     return opcode == capture::Opcode::Binary ? wire::WsOpcode::Binary : wire::WsOpcode::Text;
 }
+
+// A frame the proxy writes itself toward `to` (masked toward the engine).
+SharedBytes MadeFrame(Side to, capture::Opcode opcode, std::string_view payload)
+{
+    return SharedBytes(wire::MakeFrame(WsOpcodeOf(opcode), payload, to == Side::Upstream));
+}
+
+// Injected requests take seqs from here up: far above what an SDK counts to in a session, so the engine's
+// responses to them are told apart from those to the SDK's own requests.
+constexpr int64_t kInjectedSeqBase = 1'000'000'000;
+
+// Held messages are numbered across every session, so one number names one for the control endpoint.
+std::atomic<uint64_t> g_nextHoldId{1};
 } // namespace
 
-Interceptor::Interceptor(std::shared_ptr<const rules::RuleSet> rules, rules::SessionInfo info)
-    : m_rules(std::move(rules), std::move(info))
+Interceptor::Interceptor(std::shared_ptr<const rules::RuleSet> rules, rules::SessionInfo info,
+                         InterceptorOptions options)
+    : m_rules(std::move(rules), std::move(info)), m_options(options)
 {
 }
 
 bool Interceptor::Affects(Side from) const
 {
-    return m_rules.Affects(Toward(Other(from)));
+    return m_options.always || m_rules.Affects(Toward(Other(from)));
 }
 
 bool Interceptor::Between(Side from) const
@@ -146,8 +164,24 @@ void Interceptor::Decide(Side from, Gathering& message)
             Queue(to, m_nowNs, {.type = Emit::Type::Frames, .to = to, .bytes = frame});
         return;
     }
+    if (TakeOutInjected(from, message))
+        return;
     const capture::Opcode opcode = OpcodeOf(message.opcode);
     rules::Decision decision = m_rules.Decide(Toward(to), opcode, message.payload);
+    if (decision.hold)
+    {
+        auto hold = std::make_shared<Hold>();
+        hold->shown = {.id = g_nextHoldId++,
+                       .to = to,
+                       .rule = decision.rule,
+                       .opcode = opcode,
+                       .payload = std::move(message.payload),
+                       .sinceNs = m_nowNs,
+                       .dueNs = m_nowNs + (decision.holdMs ? decision.holdMs : m_options.holdTimeoutMs) * 1000000};
+        hold->frames = std::move(message.frames);
+        m_queues[static_cast<size_t>(to)].push_back({hold->shown.dueNs, {}, hold});
+        return;
+    }
     const int64_t due = m_nowNs + decision.delayMs * 1000000;
     auto mark = [&](RuleMark::Outcome outcome)
     {
@@ -164,8 +198,6 @@ void Interceptor::Decide(Side from, Gathering& message)
                     .opcode = opcode,
                     .mark = mark(outcome)};
     };
-    auto made = [](Side toward, capture::Opcode op, std::string_view payload)
-    { return SharedBytes(wire::MakeFrame(WsOpcodeOf(op), payload, toward == Side::Upstream)); };
 
     if (!decision.forward)
         Queue(to, due, notSent(RuleMark::Outcome::Dropped));
@@ -176,7 +208,7 @@ void Interceptor::Decide(Side from, Gathering& message)
         Queue(to, due,
               {.type = Emit::Type::Frames,
                .to = to,
-               .bytes = made(to, opcode, *decision.replacement),
+               .bytes = MadeFrame(to, opcode, *decision.replacement),
                .mark = mark(RuleMark::Outcome::Rewritten)});
     }
     else if (!decision.rule.empty())
@@ -195,7 +227,7 @@ void Interceptor::Decide(Side from, Gathering& message)
         Queue(toward, due,
               {.type = Emit::Type::Frames,
                .to = toward,
-               .bytes = made(toward, extra.opcode, extra.bytes),
+               .bytes = MadeFrame(toward, extra.opcode, extra.bytes),
                .mark = mark(RuleMark::Outcome::Synthesized),
                .generated = true});
     }
@@ -225,9 +257,126 @@ void Interceptor::Release(int64_t nowNs)
     for (std::deque<Waiting>& queue : m_queues)
         while (!queue.empty() && queue.front().dueNs <= nowNs)
         {
-            m_ready.push_back(std::move(queue.front().emit));
+            Waiting waiting = std::move(queue.front());
             queue.pop_front();
+            if (waiting.hold)
+                Let(*waiting.hold);
+            else
+                m_ready.push_back(std::move(waiting.emit));
         }
+}
+
+void Interceptor::Let(Hold& hold)
+{
+    const HeldMessage& m = hold.shown;
+    auto mark = [&](RuleMark::Outcome outcome, const char* action) { return RuleMark{m.rule, action, outcome}; };
+    auto notSent = [&](RuleMark::Outcome outcome, const char* action)
+    {
+        return Emit{.type = Emit::Type::NotSent,
+                    .to = m.to,
+                    .bytes = SharedBytes(m.payload),
+                    .opcode = m.opcode,
+                    .mark = mark(outcome, action)};
+    };
+    switch (hold.outcome)
+    {
+    case Hold::Outcome::Unanswered: // its time ran out
+    case Hold::Outcome::AsReceived:
+    {
+        std::vector<SharedBytes> frames = std::move(hold.frames);
+        m_ready.push_back({.type = Emit::Type::Frames,
+                           .to = m.to,
+                           .bytes = Joined(frames),
+                           .mark = mark(RuleMark::Outcome::Forwarded, hold.outcome == Hold::Outcome::Unanswered
+                                                                          ? "break (released: timed out)"
+                                                                          : "break (released)")});
+        break;
+    }
+    case Hold::Outcome::Edited:
+        m_ready.push_back(notSent(RuleMark::Outcome::Replaced, "break (edited)"));
+        m_ready.push_back({.type = Emit::Type::Frames,
+                           .to = m.to,
+                           .bytes = MadeFrame(m.to, m.opcode, hold.edited),
+                           .mark = mark(RuleMark::Outcome::Rewritten, "break (edited)")});
+        break;
+    case Hold::Outcome::Dropped:
+        m_ready.push_back(notSent(RuleMark::Outcome::Dropped, "break (dropped)"));
+        break;
+    }
+}
+
+std::vector<HeldMessage> Interceptor::Held() const
+{
+    std::vector<HeldMessage> held;
+    for (const std::deque<Waiting>& queue : m_queues)
+        for (const Waiting& waiting : queue)
+            if (waiting.hold && waiting.hold->outcome == Hold::Outcome::Unanswered)
+                held.push_back(waiting.hold->shown);
+    return held;
+}
+
+bool Interceptor::Answer(uint64_t id, bool drop, std::optional<std::string> edited, int64_t nowNs)
+{
+    for (std::deque<Waiting>& queue : m_queues)
+        for (Waiting& waiting : queue)
+            if (waiting.hold && waiting.hold->shown.id == id && waiting.hold->outcome == Hold::Outcome::Unanswered)
+            {
+                Hold& hold = *waiting.hold;
+                hold.outcome = drop     ? Hold::Outcome::Dropped
+                               : edited ? Hold::Outcome::Edited
+                                        : Hold::Outcome::AsReceived;
+                hold.edited = edited.value_or("");
+                waiting.dueNs = nowNs; // answered: goes once the ones before it have
+                return true;
+            }
+    return false;
+}
+
+int64_t Interceptor::Inject(boost::json::object request, int64_t nowNs)
+{
+    m_nowNs = nowNs;
+    const int64_t seq = kInjectedSeqBase + ++m_injected;
+    request["type"] = "request";
+    request["seq"] = seq;
+    m_injectedResponses[seq];
+    Queue(Side::Upstream, nowNs,
+          {.type = Emit::Type::Frames,
+           .to = Side::Upstream,
+           .bytes = MadeFrame(Side::Upstream, capture::Opcode::Text, boost::json::serialize(request)),
+           .mark = RuleMark{"", "inject", RuleMark::Outcome::Synthesized},
+           .generated = true});
+    return seq;
+}
+
+std::optional<std::string> Interceptor::TakeInjectedResponse(int64_t seq)
+{
+    auto it = m_injectedResponses.find(seq);
+    if (it == m_injectedResponses.end() || it->second.empty())
+        return std::nullopt;
+    std::string response = std::move(it->second);
+    m_injectedResponses.erase(it);
+    return response;
+}
+
+bool Interceptor::TakeOutInjected(Side from, const Gathering& message)
+{
+    if (from != Side::Upstream || m_injectedResponses.empty())
+        return false;
+    const capture::Opcode opcode = OpcodeOf(message.opcode);
+    inspector::Envelope env = inspector::DecodeEnvelope(opcode, message.payload, message.payload.size(), false);
+    if (env.kind != inspector::Kind::Response || !env.requestSeq)
+        return false;
+    auto it = m_injectedResponses.find(*env.requestSeq);
+    if (it == m_injectedResponses.end() || !it->second.empty())
+        return false;
+    it->second = message.payload;
+    Queue(Side::Client, m_nowNs,
+          {.type = Emit::Type::NotSent,
+           .to = Side::Client,
+           .bytes = SharedBytes(message.payload),
+           .opcode = opcode,
+           .mark = RuleMark{"", "inject", RuleMark::Outcome::Dropped}});
+    return true;
 }
 
 void Interceptor::Discard(Side to)

@@ -213,10 +213,11 @@ Relay::Relay(net::EventLoop& loop, RelayOptions options, TapQueue& tap)
     m_settings.clientTls = !m_options.tlsCert.empty();
     m_settings.accessToken = m_options.accessToken;
     m_settings.limits = m_options.limits;
-    if (!m_options.rulesFile.empty())
+    if (!m_options.rulesFile.empty() || m_options.control)
     {
         m_rules = std::make_unique<RuleBook>(m_options.rulesFile);
         m_settings.rules = m_rules.get();
+        m_settings.interception = {.always = m_options.control, .holdTimeoutMs = m_options.holdTimeoutMs};
     }
 
     m_buffers = std::make_shared<ReadBufferPool>();
@@ -516,6 +517,133 @@ void Relay::ArmTimer(RelaySession& session, SessionTimer which, int64_t ms)
                              Execute(session);
                              ForgetIfFinished(session);
                          });
+}
+
+void Relay::RequireRules() const
+{
+    if (!m_rules)
+        throw std::runtime_error("this proxy cannot act on traffic: start it with --control (or --rules)");
+}
+
+RelaySession* Relay::Intercepted(uint64_t session)
+{
+    auto it = m_sessions.find(session);
+    return it == m_sessions.end() || !it->second->core.Rules() ? nullptr : it->second.get();
+}
+
+std::vector<Relay::Held> Relay::HeldMessages()
+{
+    RequireRules();
+    return m_loop.Call(
+        [this]
+        {
+            std::vector<Held> held;
+            for (auto& [id, session] : m_sessions)
+                if (Interceptor* rules = session->core.Rules())
+                    for (HeldMessage& message : rules->Held())
+                        held.push_back({id, std::move(message)});
+            return held;
+        });
+}
+
+bool Relay::AnswerHeld(uint64_t id, bool drop, std::optional<std::string> edited)
+{
+    RequireRules();
+    return m_loop.Call(
+        [&]
+        {
+            for (auto& [sessionId, session] : m_sessions)
+                if (Interceptor* rules = session->core.Rules();
+                    rules && rules->Answer(id, drop, edited, capture::WallNs()))
+                {
+                    RelaySession& live = *session;
+                    live.core.Act(capture::WallNs());
+                    Execute(live);
+                    ForgetIfFinished(live);
+                    return true;
+                }
+            return false;
+        });
+}
+
+void Relay::AddBreakpoint(const std::string& rule)
+{
+    RequireRules();
+    m_loop.Call([&] { m_rules->AddBreakpoint(rule); });
+}
+
+bool Relay::RemoveBreakpoint(const std::string& name)
+{
+    RequireRules();
+    return m_loop.Call([&] { return m_rules->RemoveBreakpoint(name); });
+}
+
+std::vector<std::string> Relay::Breakpoints()
+{
+    RequireRules();
+    return m_loop.Call(
+        [this]
+        {
+            std::vector<std::string> names;
+            for (const rules::Rule& rule : m_rules->Breakpoints())
+                names.push_back(rule.name);
+            return names;
+        });
+}
+
+std::vector<uint64_t> Relay::LiveWebSocketSessions()
+{
+    return m_loop.Call(
+        [this]
+        {
+            std::vector<uint64_t> ids;
+            for (auto& [id, session] : m_sessions)
+                if (session->core.Rules())
+                    ids.push_back(id);
+            return ids;
+        });
+}
+
+std::optional<int64_t> Relay::Inject(uint64_t session, boost::json::object request)
+{
+    RequireRules();
+    return m_loop.Call(
+        [&]() -> std::optional<int64_t>
+        {
+            RelaySession* live = Intercepted(session);
+            if (!live)
+                return std::nullopt;
+            int64_t seq = live->core.Rules()->Inject(std::move(request), capture::WallNs());
+            live->core.Act(capture::WallNs());
+            Execute(*live);
+            return seq;
+        });
+}
+
+std::optional<std::string> Relay::InjectedResponse(uint64_t session, int64_t seq)
+{
+    return m_loop.Call(
+        [&]() -> std::optional<std::string>
+        {
+            RelaySession* live = Intercepted(session);
+            return live ? live->core.Rules()->TakeInjectedResponse(seq) : std::nullopt;
+        });
+}
+
+bool Relay::CloseSession(uint64_t session, uint16_t code, const std::string& reason)
+{
+    RequireRules();
+    return m_loop.Call(
+        [&]
+        {
+            RelaySession* live = Intercepted(session);
+            if (!live)
+                return false;
+            live->core.CloseSession(code, reason, capture::WallNs());
+            Execute(*live);
+            ForgetIfFinished(*live);
+            return true;
+        });
 }
 
 void Relay::ReloadRules()

@@ -16,7 +16,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 struct lws;
 struct lws_vhost;
@@ -35,7 +37,9 @@ struct RelayOptions
     std::string tlsCert;                  // PEM certificate and key: clients connect with https:// / wss://
     std::string tlsKey;
     RelayLimits limits;
-    std::string rulesFile;                       // rules that act on WebSocket sessions (`--rules`), "" = none
+    std::string rulesFile;         // rules that act on WebSocket sessions (`--rules`), "" = none
+    bool control = false;          // the control endpoint may act on sessions (breakpoints, inject, close)
+    int64_t holdTimeoutMs = 30000; // a held message goes on by itself after this
     std::function<void(const std::string&)> log; // reloads of the rules file (loop thread)
 };
 
@@ -58,6 +62,24 @@ class Relay
     int Port() const { return m_port; }
     // Read the rules file again now (SIGHUP); any thread.
     void ReloadRules();
+
+    // The control endpoint's calls (any thread; they run on the loop). Sessions are the relay's ids. Need
+    // `rulesFile` or `control`; throw std::runtime_error with a message for the user.
+    struct Held
+    {
+        uint64_t session;
+        HeldMessage message;
+    };
+    std::vector<Held> HeldMessages();
+    bool AnswerHeld(uint64_t id, bool drop, std::optional<std::string> edited);
+    void AddBreakpoint(const std::string& rule); // one rule, YAML or JSON, whose action is break
+    bool RemoveBreakpoint(const std::string& name);
+    std::vector<std::string> Breakpoints(); // their names
+    std::vector<uint64_t> LiveWebSocketSessions();
+    // nullopt: no such live WebSocket session.
+    std::optional<int64_t> Inject(uint64_t session, boost::json::object request);
+    std::optional<std::string> InjectedResponse(uint64_t session, int64_t seq);
+    bool CloseSession(uint64_t session, uint16_t code, const std::string& reason);
     size_t OpenSessions() const { return m_openSessions.load(); }
 
     // Stop accepting, close WebSocket sessions with 1001 at frame boundaries and HTTP connections after the
@@ -89,6 +111,9 @@ class Relay
     void RefreshRules(bool force);
     static constexpr int64_t kRulesPollMs = 500;
     void ForgetIfFinished(RelaySession& session);
+    // The live session with an interceptor under this id (loop thread), or nullptr.
+    RelaySession* Intercepted(uint64_t session);
+    void RequireRules() const;
 
     net::EventLoop& m_loop;
     RelayOptions m_options;

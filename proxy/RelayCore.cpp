@@ -291,7 +291,8 @@ void RelayCore::EnterTunnel(const SharedBytes& rest, int64_t now)
     m_mode = Mode::Tunnel;
     if (m_settings.rules)
     {
-        m_interceptor = std::make_unique<Interceptor>(m_settings.rules->Current(), rules::SessionInfo{.path = m_path});
+        m_interceptor = std::make_unique<Interceptor>(m_settings.rules->Current(), rules::SessionInfo{.path = m_path},
+                                                      m_settings.interception);
         m_rulesGeneration = m_settings.rules->Generation();
     }
     m_awaitingUpgrade = false;
@@ -436,14 +437,26 @@ void RelayCore::CarryOut(int64_t now)
     }
 }
 
-void RelayCore::Released(int64_t now)
+void RelayCore::Act(int64_t now)
 {
-    m_releaseDueNs = 0;
     if (!m_interceptor)
         return;
     m_interceptor->Release(now);
     CarryOut(now);
     FinishIfDone(now);
+}
+
+void RelayCore::CloseSession(uint16_t code, std::string_view reason, int64_t now)
+{
+    ProxyClose(Side::Client, code, reason, now);
+    ProxyClose(Side::Upstream, code, reason, now);
+    FinishIfDone(now);
+}
+
+void RelayCore::Released(int64_t now)
+{
+    m_releaseDueNs = 0;
+    Act(now);
 }
 
 void RelayCore::UpstreamConnected(int64_t now)

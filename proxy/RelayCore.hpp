@@ -6,6 +6,7 @@
 // where it may put a close of its own. It taps everything it forwards into the capture queue, sharing the
 // buffers it was given.
 
+#include "Interceptor.hpp"
 #include "Side.hpp"
 #include "capture/TapQueue.hpp"
 #include "wire/HttpStream.hpp"
@@ -23,7 +24,6 @@
 namespace dapscope::proxy
 {
 
-class Interceptor;
 class RuleBook;
 
 // What the relay taps into: the capture library's types.
@@ -50,6 +50,7 @@ struct RelaySettings
     bool clientTls = false;          // clients reach the proxy over TLS (X-Forwarded-Proto: https)
     std::string accessToken;         // clients must present it (X-Dapscope-Token header or dapscope_token argument)
     const RuleBook* rules = nullptr; // rules act on WebSocket sessions (then no permessage-deflate is offered)
+    InterceptorOptions interception; // with `rules`
     RelayLimits limits;
 };
 
@@ -102,6 +103,13 @@ class RelayCore
 
     // Commands produced by the last calls; the glue executes and clears them.
     std::vector<RelayCommand>& Commands() { return m_commands; }
+
+    // The rules' interceptor of this WebSocket session (nullptr: no rules, or no 101 yet), for the control
+    // endpoint; after changing it, Act() carries out what it made ready.
+    Interceptor* Rules() { return m_interceptor.get(); }
+    void Act(int64_t now);
+    // Close both legs of this WebSocket session with `code` and `reason` (the control endpoint's `close`).
+    void CloseSession(uint16_t code, std::string_view reason, int64_t now);
 
     bool Finished() const { return m_finished; }
     bool IsGone(Side side) const { return At(side).gone; }

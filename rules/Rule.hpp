@@ -53,6 +53,7 @@ enum class ActionKind : uint8_t
     Edit, // set / remove / patch
     Duplicate,
     Event,
+    Break, // hold the message for a person (the proxy's control endpoint releases, edits or drops it)
 };
 
 const char* ActionName(ActionKind kind);
@@ -94,6 +95,7 @@ struct Rule
     Match match;
     ActionKind action = ActionKind::None;
     int64_t delayMs = 0;
+    int64_t holdMs = 0; // break: released on its own after this long (0: the proxy's --hold-timeout)
     CloseAction close;
     boost::json::object respond; // keys laid over the synthesised response
     EditAction edit;

@@ -117,6 +117,8 @@ const char* ActionName(ActionKind kind)
         return "duplicate";
     case ActionKind::Event:
         return "event";
+    case ActionKind::Break:
+        return "break";
     }
     return "none";
 }
@@ -317,6 +319,10 @@ void SessionRules::Apply(const Rule& rule, Direction dir, Opcode opcode, const i
         break;
     case ActionKind::Delay:
         decision.delayMs = rule.delayMs;
+        break;
+    case ActionKind::Break:
+        decision.hold = true;
+        decision.holdMs = rule.holdMs;
         break;
     case ActionKind::Drop:
     case ActionKind::Close:

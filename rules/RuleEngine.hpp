@@ -32,6 +32,8 @@ struct Decision
     bool forward = true;                    // send the message on (as `replacement` when set)
     std::optional<std::string> replacement; // the bytes to send instead of the received ones
     int64_t delayMs = 0;                    // hold the message (and later ones of its direction) this long
+    bool hold = false;                      // break: hold it for a person, at most `holdMs` (0: the default)
+    int64_t holdMs = 0;
     std::optional<CloseAction> close;       // close these legs after the message
     std::vector<OutMessage> extra;          // sent right after the message, in this order
     std::string problem;                    // why the action could not be carried out (the message goes on as is)

@@ -323,6 +323,20 @@ void ReadAction(Rule& rule, const std::string& key, const YAML::Node& v)
             Fail(v, "drop: false is no action; remove the rule instead");
         rule.action = ActionKind::Drop;
     }
+    else if (key == "break")
+    {
+        rule.action = ActionKind::Break;
+        if (v.IsScalar() && !ToBool(v, "break"))
+            Fail(v, "break: false is no action; remove the rule instead");
+        if (v.IsMap())
+        {
+            CheckKeys(v, {"timeout"}, "break");
+            auto ms = v["timeout"] ? ParseDurationMs(Scalar(v["timeout"], "timeout")) : std::nullopt;
+            if (!ms || *ms <= 0 || *ms > kMaxDelayMs)
+                Fail(v, "break: {timeout: ...} needs a duration up to 1h such as 30s");
+            rule.holdMs = *ms;
+        }
+    }
     else if (key == "duplicate")
     {
         if (!ToBool(v, "duplicate"))
@@ -413,7 +427,7 @@ void ReadAction(Rule& rule, const std::string& key, const YAML::Node& v)
 Rule ToRule(const YAML::Node& node, size_t index)
 {
     static const std::set<std::string> actions{"delay",  "drop",  "close",     "respond", "set",
-                                               "remove", "patch", "duplicate", "event"};
+                                               "remove", "patch", "duplicate", "event",   "break"};
     std::set<std::string> allowed{"name", "match"};
     allowed.insert(actions.begin(), actions.end());
     CheckKeys(node, allowed, "rule " + std::to_string(index + 1));
@@ -447,7 +461,7 @@ Rule ToRule(const YAML::Node& node, size_t index)
     }
     if (rule.action == ActionKind::None)
         Fail(node, "rule '" + rule.name +
-                       "' has no action (delay, drop, close, respond, set, remove, patch, duplicate, event)");
+                       "' has no action (delay, drop, close, respond, set, remove, patch, duplicate, event, break)");
     if (rule.action == ActionKind::Respond)
     {
         if (rule.match.kind && rule.match.kind != inspector::Kind::Request)

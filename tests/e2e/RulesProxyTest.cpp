@@ -2,6 +2,7 @@
 // that records what really reached the engine, and dapscope's mock engine.
 
 #include "cli/Capture.hpp"
+#include "cli/ControlServer.hpp"
 #include "mock/DapClient.hpp"
 #include "support/MockEngine.hpp"
 #include "support/TcpTap.hpp"
@@ -11,7 +12,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -68,20 +72,52 @@ struct RulesProxy : ::testing::Test
     test::MockEngine engine;
     std::unique_ptr<test::TcpTap> engineTap;
     std::unique_ptr<cli::Capture> capture;
+    std::unique_ptr<cli::ControlServer> control;
     std::mutex logMutex;
     std::vector<std::string> log;
 
     std::string RulesPath() { return dir.File("rules.yaml"); }
 
-    void Start(const std::string& rules)
+    ~RulesProxy() override { control.reset(); }
+
+    // The proxy with its control endpoint and no rules file.
+    void StartControlled(int64_t holdTimeoutMs = 30000)
     {
-        WriteFile(RulesPath(), rules);
+        Start("", true, holdTimeoutMs);
+        control = std::make_unique<cli::ControlServer>(*capture, cli::ControlSocketPath(dir.File("traces.db")));
+    }
+
+    json::object Control(json::object request)
+    {
+        return cli::ControlCall(cli::ControlSocketPath(dir.File("traces.db")), request);
+    }
+
+    // The held messages, once there are `count` of them (10 s at most).
+    json::array WaitHeld(size_t count)
+    {
+        json::array held;
+        for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+             std::this_thread::sleep_for(20ms))
+        {
+            held = Control({{"op", "held"}}).at("held").as_array();
+            if (held.size() >= count)
+                break;
+        }
+        return held;
+    }
+
+    void Start(const std::string& rules, bool withControl = false, int64_t holdTimeoutMs = 30000)
+    {
+        if (!rules.empty())
+            WriteFile(RulesPath(), rules);
         engineTap = std::make_unique<test::TcpTap>(engine.Port());
         cli::CaptureOptions options;
         options.storePath = dir.File("traces.db");
         options.relay.listenPort = 0;
         options.relay.upstream = net::NormaliseEngineUri("127.0.0.1:" + std::to_string(engineTap->Port()));
-        options.relay.rulesFile = RulesPath();
+        options.relay.rulesFile = rules.empty() ? "" : RulesPath();
+        options.relay.control = withControl;
+        options.relay.holdTimeoutMs = holdTimeoutMs;
         options.relay.log = [this](const std::string& line)
         {
             std::lock_guard lock(logMutex);
@@ -328,4 +364,136 @@ TEST(RulesProxyStart, ABadRulesFileIsRefusedWithItsLineAndColumn)
     {
         EXPECT_NE(std::string(e.what()).find("bad.yaml:3:"), std::string::npos) << e.what();
     }
+}
+
+TEST_F(RulesProxy, ABreakpointHoldsAMessageUntilItIsReleasedEdited)
+{
+    StartControlled();
+    auto client = Connect();
+    ASSERT_EQ(Control({{"op", "break"},
+                       {"rule", R"({"name":"b","match":{"dir":"c2s","command":"rrext_ping"},"break":true})"}})
+                  .at("ok"),
+              true);
+    int64_t seq = client->Send("rrext_ping", {{"marker", "original"}});
+    json::array held = WaitHeld(1);
+    ASSERT_EQ(held.size(), 1u);
+    const json::object& h = held[0].as_object();
+    EXPECT_EQ(h.at("dir"), "c2s");
+    EXPECT_EQ(h.at("rule"), "b");
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 0u); // held: the engine has not seen it
+
+    // Control frames are never held: the engine's keep-alive goes on meanwhile.
+    client->Socket().Send(net::FrameType::Ping, "alive");
+    EXPECT_FALSE(client->Wait(seq, 300ms));
+
+    // An edit that is not JSON is refused, and the message stays held.
+    EXPECT_EQ(Control({{"op", "release"}, {"id", h.at("id")}, {"edit", "{not json"}}).at("ok"), false);
+    std::string edited = R"({"type":"request","seq":)" + std::to_string(seq) +
+                         R"(,"command":"rrext_ping","arguments":{"marker":"edited"}})";
+    ASSERT_EQ(Control({{"op", "release"}, {"id", h.at("id")}, {"edit", edited}}).at("ok"), true);
+    ASSERT_TRUE(client->Wait(seq));
+    auto got = EngineGot();
+    ASSERT_EQ(CountCommand(got, "rrext_ping"), 1u);
+    EXPECT_EQ(got.back().at("arguments").at("marker"), "edited");
+    EXPECT_TRUE(WaitHeld(0).empty());
+}
+
+TEST_F(RulesProxy, AHeldMessageCanBeDropped)
+{
+    StartControlled();
+    auto client = Connect();
+    Control({{"op", "break"}, {"rule", R"({"name":"b","match":{"command":"rrext_services"},"break":true})"}});
+    int64_t seq = client->Send("rrext_services");
+    json::array held = WaitHeld(1);
+    ASSERT_EQ(held.size(), 1u);
+    ASSERT_EQ(Control({{"op", "drop"}, {"id", held[0].at("id")}}).at("ok"), true);
+    EXPECT_FALSE(client->Wait(seq, 1000ms));
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_services"), 0u);
+    EXPECT_EQ(Control({{"op", "drop"}, {"id", held[0].at("id")}}).at("ok"), false); // gone
+}
+
+TEST_F(RulesProxy, AForgottenHeldMessageGoesOnAfterTheTimeout)
+{
+    StartControlled(400);
+    auto client = Connect();
+    Control({{"op", "break"}, {"rule", R"({"name":"b","match":{"dir":"c2s","command":"rrext_ping"},"break":true})"}});
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(client->Call("rrext_ping"));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 400ms);
+}
+
+TEST_F(RulesProxy, TwoHeldMessagesOfOneDirectionGoInOrder)
+{
+    StartControlled();
+    auto client = Connect();
+    Control({{"op", "break"}, {"rule", R"({"name":"b","match":{"dir":"c2s","command":"rrext_ping"},"break":true})"}});
+    int64_t first = client->Send("rrext_ping", {{"n", 1}});
+    int64_t second = client->Send("rrext_ping", {{"n", 2}});
+    json::array held = WaitHeld(2);
+    ASSERT_EQ(held.size(), 2u);
+    // Releasing the second first lets nothing through: it waits behind the first.
+    ASSERT_EQ(Control({{"op", "release"}, {"id", held[1].at("id")}}).at("ok"), true);
+    EXPECT_FALSE(client->Wait(second, 300ms));
+    EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 0u);
+    ASSERT_EQ(Control({{"op", "release"}, {"id", held[0].at("id")}}).at("ok"), true);
+    ASSERT_TRUE(client->Wait(first));
+    ASSERT_TRUE(client->Wait(second));
+    auto got = EngineGot();
+    ASSERT_EQ(CountCommand(got, "rrext_ping"), 2u);
+    EXPECT_EQ(got[1].at("arguments").at("n"), 1);
+    EXPECT_EQ(got[2].at("arguments").at("n"), 2);
+}
+
+TEST_F(RulesProxy, AnInjectedRequestIsAnsweredToTheUserAndTheClientSeesNothing)
+{
+    StartControlled();
+    auto client = Connect();
+    // The session's store id, as `dapscope sessions` shows it.
+    int64_t session = 0;
+    for (auto end = std::chrono::steady_clock::now() + 10s; !session && std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(20ms))
+        for (uint64_t id : capture->Relay().LiveWebSocketSessions())
+            session = capture->Recorder().StoreSession(id);
+    ASSERT_NE(session, 0);
+    json::object answer =
+        Control({{"op", "inject"}, {"session", session}, {"request", json::object{{"command", "rrext_ping"}}}});
+    ASSERT_EQ(answer.at("ok"), true) << json::serialize(answer);
+    const json::object& response = answer.at("response").as_object();
+    EXPECT_EQ(response.at("request_seq"), answer.at("seq"));
+    EXPECT_EQ(response.at("command"), "rrext_ping");
+    auto got = EngineGot();
+    ASSERT_EQ(CountCommand(got, "rrext_ping"), 1u);
+    EXPECT_GE(got.back().at("seq").as_int64(), 1'000'000'000); // the proxy's own range
+    // The client got nothing of it, and its own requests go on.
+    EXPECT_FALSE(client->Socket().Receive(300ms));
+    EXPECT_TRUE(client->Call("rrext_ping"));
+    EXPECT_EQ(Control({{"op", "inject"}, {"session", 999}, {"request", json::object{{"command", "x"}}}}).at("ok"),
+              false);
+}
+
+TEST_F(RulesProxy, CloseFromTheControlEndpoint)
+{
+    StartControlled();
+    auto client = Connect();
+    int64_t session = 0;
+    for (auto end = std::chrono::steady_clock::now() + 10s; !session && std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(20ms))
+        for (uint64_t id : capture->Relay().LiveWebSocketSessions())
+            session = capture->Recorder().StoreSession(id);
+    ASSERT_EQ(Control({{"op", "close"}, {"session", session}, {"code", 4001}, {"reason", "by hand"}}).at("ok"), true);
+    auto closed = client->Socket().WaitClosed(10s);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 4001);
+    EXPECT_EQ(closed->reason, "by hand");
+}
+
+TEST_F(RulesProxy, TheControlSocketIsForThisUserOnly)
+{
+    StartControlled();
+    struct stat st
+    {
+    };
+    ASSERT_EQ(stat(cli::ControlSocketPath(dir.File("traces.db")).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(Control({{"op", "unknown"}}).at("ok"), false);
 }

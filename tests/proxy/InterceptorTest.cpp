@@ -44,7 +44,7 @@ TEST(Interceptor, AFragmentedMessageSplitAtEveryByteGoesOnAsReceived)
     for (size_t cut = 1; cut < stream.size(); ++cut)
     {
         Interceptor interceptor(
-            Rules("rules:\n  - name: other\n    match: {command: rrext_services}\n    drop: true\n"), {});
+            Rules("rules:\n  - name: other\n    match: {command: rrext_services}\n    drop: true\n"), {}, {});
         ASSERT_TRUE(interceptor.Affects(Side::Client));
         interceptor.Received(Side::Client, capture::SharedBytes(stream.substr(0, cut)), 1);
         interceptor.Received(Side::Client, capture::SharedBytes(stream.substr(cut)), 2);
@@ -62,7 +62,7 @@ TEST(Interceptor, AFragmentedMessageSplitAtEveryByteGoesOnAsReceived)
 
 TEST(Interceptor, ADelayedMessageHoldsLaterOnesButNotPings)
 {
-    Interceptor interceptor(Rules("rules:\n  - name: slow\n    match: {command: rrext_ping}\n    delay: 2s\n"), {});
+    Interceptor interceptor(Rules("rules:\n  - name: slow\n    match: {command: rrext_ping}\n    delay: 2s\n"), {}, {});
     const std::string delayed = ClientFrame(wire::WsOpcode::Text, Request(1, "rrext_ping"));
     const std::string behind = ClientFrame(wire::WsOpcode::Text, Request(2, "rrext_services"));
     const std::string ping = ClientFrame(wire::WsOpcode::Ping, "");
@@ -93,7 +93,7 @@ TEST(Interceptor, RewriteRecordsWhatWasReceivedThenSendsTheNewFrame)
 {
     Interceptor interceptor(Rules("rules:\n  - name: mark\n    match: {command: rrext_ping}\n"
                                   "    set: {\"$.arguments\": {\"x\": 1}}\n"),
-                            {});
+                            {}, {});
     const std::string request = Request(1, "rrext_ping");
     interceptor.Received(Side::Client, capture::SharedBytes(ClientFrame(wire::WsOpcode::Text, request)), 1);
     const std::vector<Emit>& out = interceptor.Ready();
@@ -112,4 +112,29 @@ TEST(Interceptor, RewriteRecordsWhatWasReceivedThenSendsTheNewFrame)
     std::string payload(out[1].bytes.View().substr(size));
     wire::ApplyMask(reinterpret_cast<uint8_t*>(payload.data()), payload.size(), header.mask, 0);
     EXPECT_NE(payload.find(R"("arguments":{"x":1})"), std::string::npos) << payload;
+}
+
+TEST(Interceptor, HeldMessagesGoInTheOrderTheyCame)
+{
+    Interceptor interceptor(Rules("rules:\n  - name: b\n    match: {command: rrext_ping}\n    break: true\n"), {}, {});
+    const std::string first = ClientFrame(wire::WsOpcode::Text, Request(1, "rrext_ping"));
+    const std::string second = ClientFrame(wire::WsOpcode::Text, Request(2, "rrext_ping"));
+    interceptor.Received(Side::Client, capture::SharedBytes(first + second), 1);
+    EXPECT_TRUE(interceptor.Ready().empty());
+    auto held = interceptor.Held();
+    ASSERT_EQ(held.size(), 2u);
+    EXPECT_EQ(held[0].payload, Request(1, "rrext_ping"));
+
+    ASSERT_TRUE(interceptor.Answer(held[1].id, false, std::nullopt, 2));
+    interceptor.Release(2);
+    EXPECT_TRUE(interceptor.Ready().empty()); // behind the first
+    ASSERT_TRUE(interceptor.Answer(held[0].id, false, std::nullopt, 3));
+    EXPECT_FALSE(interceptor.Answer(held[0].id, true, std::nullopt, 3)); // answered already
+    interceptor.Release(3);
+    const std::vector<Emit>& out = interceptor.Ready();
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].bytes.View(), first);
+    EXPECT_EQ(out[1].bytes.View(), second);
+    EXPECT_EQ(out[0].mark->action, "break (released)");
+    EXPECT_EQ(interceptor.NextDueNs(), 0);
 }

@@ -3,6 +3,7 @@
 #include "Style.hpp"
 #include "views/CompareView.hpp"
 #include "views/ExportDialog.hpp"
+#include "views/InterceptView.hpp"
 #include "views/MessageDetailView.hpp"
 #include "views/MessageTableView.hpp"
 #include "views/OpenStoreDialog.hpp"
@@ -28,6 +29,7 @@ App::App(AppOptions options, std::function<void()> wake)
     if (m_options.tab)
         m_requestTab = m_options.tab;
     m_context.liveFigures = m_options.liveFigures;
+    m_context.control = m_options.control;
     m_open = std::make_unique<OpenStoreDialog>(m_context, [this](const std::string& path) { return OpenStore(path); });
     m_export = std::make_unique<ExportDialog>(m_context);
     RegisterViews();
@@ -61,6 +63,7 @@ void App::RegisterViews()
     m_views.push_back(std::make_unique<TasksView>(m_context));
     m_views.push_back(std::make_unique<StatsView>(m_context));
     m_views.push_back(std::make_unique<CompareView>(m_context));
+    m_views.push_back(std::make_unique<InterceptView>(m_context));
 }
 
 void App::OpenStore(const std::string& path)
@@ -203,7 +206,10 @@ void App::LoadLayout()
     m_state.followTail = m_settings.GetBool("view.followTail", m_state.followTail);
     m_state.showDetail = m_settings.GetBool("view.detail", m_state.showDetail);
     const std::string tab = m_settings.GetString("view.tab", "timeline");
-    m_state.bottomTab = tab == "tasks" ? BottomTab::Tasks : tab == "stats" ? BottomTab::Stats : BottomTab::Timeline;
+    m_state.bottomTab = tab == "tasks"       ? BottomTab::Tasks
+                        : tab == "stats"     ? BottomTab::Stats
+                        : tab == "intercept" ? BottomTab::Intercept
+                                             : BottomTab::Timeline;
     m_requestTab = m_state.bottomTab;
 }
 
@@ -215,9 +221,10 @@ void App::StoreLayout()
     m_settings.Set("view.relativeTime", m_state.relativeTime);
     m_settings.Set("view.followTail", m_state.followTail);
     m_settings.Set("view.detail", m_state.showDetail);
-    m_settings.Set("view.tab", std::string(m_state.bottomTab == BottomTab::Tasks   ? "tasks"
-                                           : m_state.bottomTab == BottomTab::Stats ? "stats"
-                                                                                   : "timeline"));
+    m_settings.Set("view.tab", std::string(m_state.bottomTab == BottomTab::Tasks       ? "tasks"
+                                           : m_state.bottomTab == BottomTab::Stats     ? "stats"
+                                           : m_state.bottomTab == BottomTab::Intercept ? "intercept"
+                                                                                       : "timeline"));
 }
 
 void App::SaveSettings()

@@ -22,15 +22,16 @@ class ExportDialog;
 
 struct AppOptions
 {
-    std::string storePath;                // store to open at start ("" = none)
-    std::string configFolder;             // settings folder ("" = nothing persisted: tests, screenshots)
-    int64_t session = 0;                  // session to show at start (0 = the newest)
-    int64_t select = 0;                   // message to select at start (0 = none)
-    std::optional<BottomTab> tab;         // bottom tab to bring forward
-    int64_t compare = 0;                  // compare the session shown with this one at start (0 = none)
-    std::string captureInfo;              // embedded proxy: "ws://127.0.0.1:5566 -> ws://engine:5565"
-    std::function<size_t()> openSessions; // embedded proxy: sessions open right now
+    std::string storePath;                             // store to open at start ("" = none)
+    std::string configFolder;                          // settings folder ("" = nothing persisted: tests, screenshots)
+    int64_t session = 0;                               // session to show at start (0 = the newest)
+    int64_t select = 0;                                // message to select at start (0 = none)
+    std::optional<BottomTab> tab;                      // bottom tab to bring forward
+    int64_t compare = 0;                               // compare the session shown with this one at start (0 = none)
+    std::string captureInfo;                           // embedded proxy: "ws://127.0.0.1:5566 -> ws://engine:5565"
+    std::function<size_t()> openSessions;              // embedded proxy: sessions open right now
     std::function<metrics::LiveFigures()> liveFigures; // embedded proxy: its traffic figures now
+    std::function<boost::json::object(const boost::json::object&)> control; // embedded proxy: its control endpoint
 };
 
 class App

@@ -10,6 +10,8 @@
 #include "TraceModel.hpp"
 #include "metrics/LiveFigures.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,13 +39,16 @@ struct UiState
 
 struct AppContext
 {
-    EventBus& bus;                 // typed events between views
-    UiState& state;                // selection and options
-    TaskRunner& tasks;             // background jobs
-    Settings& settings;            // persisted options
-    TraceModel* model = nullptr;   // the open store, null when none could be opened
-    MessageIndex* index = nullptr; // filtered ids of the current session (null without a store)
+    EventBus& bus;                                     // typed events between views
+    UiState& state;                                    // selection and options
+    TaskRunner& tasks;                                 // background jobs
+    Settings& settings;                                // persisted options
+    TraceModel* model = nullptr;                       // the open store, null when none could be opened
+    MessageIndex* index = nullptr;                     // filtered ids of the current session (null without a store)
     std::function<metrics::LiveFigures()> liveFigures; // the embedded proxy's figures (empty when not capturing)
+    // The embedded proxy's control endpoint: one request, its answer (cli/ControlServer's protocol; empty when not
+    // capturing). It may wait (inject): call it off the UI thread.
+    std::function<boost::json::object(const boost::json::object&)> control;
 
     // Ask for a frame at `when` even if nothing else happens (the loop sleeps when idle).
     void WakeAt(std::chrono::steady_clock::time_point when)

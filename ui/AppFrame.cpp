@@ -32,6 +32,8 @@ const char* TabName(BottomTab tab)
         return "Stats";
     case BottomTab::Compare:
         return "Compare";
+    case BottomTab::Intercept:
+        return "Intercept";
     default:
         return "Timeline";
     }
@@ -151,7 +153,8 @@ void App::DrawMenuBar()
         ImGui::MenuItem("Follow the tail", nullptr, &m_state.followTail);
         ImGui::MenuItem("Follow new sessions", nullptr, &m_state.autoSelectNewSessions);
         ImGui::Separator();
-        for (BottomTab tab : {BottomTab::Timeline, BottomTab::Tasks, BottomTab::Stats, BottomTab::Compare})
+        for (BottomTab tab :
+             {BottomTab::Timeline, BottomTab::Tasks, BottomTab::Stats, BottomTab::Compare, BottomTab::Intercept})
             if (ImGui::MenuItem(TabName(tab), nullptr, m_state.bottomTab == tab))
                 m_requestTab = tab;
         ImGui::EndMenu();
@@ -242,10 +245,11 @@ void App::DrawBottomTabs(ImVec2 size)
         {
             if (view->Slot() != ViewSlot::Bottom)
                 continue;
-            const BottomTab tab = view->Name() == "Tasks"     ? BottomTab::Tasks
-                                  : view->Name() == "Stats"   ? BottomTab::Stats
-                                  : view->Name() == "Compare" ? BottomTab::Compare
-                                                              : BottomTab::Timeline;
+            const BottomTab tab = view->Name() == "Tasks"       ? BottomTab::Tasks
+                                  : view->Name() == "Stats"     ? BottomTab::Stats
+                                  : view->Name() == "Compare"   ? BottomTab::Compare
+                                  : view->Name() == "Intercept" ? BottomTab::Intercept
+                                                                : BottomTab::Timeline;
             const ImGuiTabItemFlags flags =
                 m_requestTab && *m_requestTab == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
             if (ImGui::BeginTabItem(view->Name().c_str(), nullptr, flags))

@@ -14,6 +14,7 @@ enum class BottomTab
     Tasks,
     Stats,
     Compare,
+    Intercept,
 };
 
 // Show this session (0 = none) in the message table, the timeline, the tasks and the stats.
@@ -56,6 +57,13 @@ struct FocusFilter
 struct ShowTab
 {
     BottomTab tab = BottomTab::Timeline;
+};
+
+// Resend: put this captured request into the Intercept view's composer, for `session` (and bring it forward).
+struct ComposeRequest
+{
+    std::string request;
+    int64_t session = 0;
 };
 
 // Another connection committed to the store (new messages, sessions started or ended).

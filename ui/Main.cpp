@@ -2,6 +2,7 @@
 // capturing proxy in the same process (--listen / --upstream), or renders a screenshot and exits (--screenshot).
 
 #include "cli/Capture.hpp"
+#include "cli/ControlServer.hpp"
 #include "metrics/TrafficMetrics.hpp"
 #include "net/EngineUri.hpp"
 #include "platform/GlfwPlatform.hpp"
@@ -98,6 +99,7 @@ int Run(const Args& args)
     // The embedded proxy: relay + recorder threads in this process; the GUI reads the store it writes.
     std::shared_ptr<metrics::TrafficMetrics> traffic; // the stats view's live figures
     std::unique_ptr<cli::Capture> capture;
+    std::unique_ptr<cli::ControlServer> control; // goes before the capture it talks to
     std::string captureInfo;
     if (!args.listen.empty())
     {
@@ -123,6 +125,7 @@ int Run(const Args& args)
         options.relay.listenPort = listen.second;
         options.relay.upstream = upstream;
         options.relay.insecure = args.insecure;
+        options.relay.control = true; // the Intercept view (and `dapscope held ...` on the same store)
         options.redaction.enabled = !args.noRedact;
         options.log = [](const std::string& line)
         {
@@ -134,6 +137,7 @@ int Run(const Args& args)
         try
         {
             capture = std::make_unique<cli::Capture>(std::move(options));
+            control = std::make_unique<cli::ControlServer>(*capture, cli::ControlSocketPath(storePath));
         }
         catch (const std::exception& e)
         {
@@ -171,6 +175,7 @@ int Run(const Args& args)
         {
             options.openSessions = [&capture] { return capture->OpenSessions(); };
             options.liveFigures = [traffic] { return metrics::Summarise(*traffic->Registry()); };
+            options.control = [&control](const boost::json::object& request) { return control->Handle(request); };
         }
         {
             ui::App app(options, platform.Waker());
@@ -194,6 +199,7 @@ int Run(const Args& args)
     {
         status = NoDisplay(e.what());
     }
+    control.reset(); // no control call may reach the relay while it stops
     if (capture)
         capture->Stop(std::chrono::seconds(2));
     return status;

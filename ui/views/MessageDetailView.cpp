@@ -387,6 +387,13 @@ void MessageDetailView::DrawRaw()
     if (ImGui::SmallButton("Copy"))
         ImGui::SetClipboardText(m_rawText.c_str());
     ImGui::SameLine();
+    // Resend: a captured request into the Intercept view's composer, to send it again into a live session.
+    if (m_ctx.control && m_message->kind == inspector::Kind::Request)
+    {
+        if (ImGui::SmallButton("Resend..."))
+            m_ctx.bus.Post(ComposeRequest{m_rawText, m_message->session});
+        ImGui::SameLine();
+    }
     ImGui::TextDisabled("%s as received%s", FormatBytes(static_cast<int64_t>(m_data.size())).c_str(),
                         m_data.size() > kRawDisplayBytes ? ", first 256 KiB shown" : "");
     ImGui::PushFont(CurrentFonts().mono);

@@ -26,13 +26,13 @@ class OpenStoreDialog
     void TryOpen(const std::string& path);
 
     AppContext& m_ctx;
-    std::function<void(const std::string&)> m_openStore;        // opens a store, throws StoreError
-    bool m_open = false;                                        // the modal is shown (or about to be)
-    bool m_justOpened = false;                                  // OpenPopup next Draw
-    std::string m_path;                                         // the path field
-    std::string m_folder;                                       // folder listed
-    std::vector<std::string> m_entries;                         // its subfolders (ending in '/') and .db files
-    std::string m_error;                                        // why the last open failed
+    std::function<void(const std::string&)> m_openStore; // opens a store, throws StoreError
+    bool m_open = false;                                 // the modal is shown (or about to be)
+    bool m_justOpened = false;                           // OpenPopup next Draw
+    std::string m_path;                                  // the path field
+    std::string m_folder;                                // folder listed
+    std::vector<std::string> m_entries;                  // its subfolders (ending in '/') and .db files
+    std::string m_error;                                 // why the last open failed
 };
 
 } // namespace dapscope::ui

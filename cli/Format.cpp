@@ -108,6 +108,7 @@ boost::json::object SessionJson(const storage::SessionSummary& s)
     bool websocket = s.protocol == "websocket";
     o["extensions"] = websocket ? boost::json::value(s.extensions.value_or("")) : boost::json::value(nullptr);
     o["subprotocol"] = websocket ? OrNull(s.subprotocol) : boost::json::value(nullptr);
+    o["rules"] = s.rules;
     return o;
 }
 
@@ -150,7 +151,30 @@ boost::json::object MessageJson(const storage::MessageSummary& m)
     o["elided"] = (m.flags & 2) != 0;
     o["redacted"] = (m.flags & 4) != 0;
     o["generated"] = (m.flags & 8) != 0;
+    // What rules (or a person through the control endpoint) did to it.
+    o["rule"] = TextOrNull(m.rule);
+    o["action"] = TextOrNull(m.action);
+    o["synthesized"] = (m.flags & 8) != 0 && !m.action.empty();
+    o["dropped"] = (m.flags & 16) != 0;
+    o["replaced"] = (m.flags & 32) != 0;
+    o["rewritten"] = (m.flags & 64) != 0;
     return o;
+}
+
+std::string RuleMarkText(const storage::MessageSummary& m)
+{
+    if (m.action.empty())
+        return {};
+    std::string text = "[" + (m.rule.empty() ? std::string() : "rule " + m.rule + ": ") + m.action;
+    if (m.flags & 16)
+        text += ", not sent";
+    else if (m.flags & 32)
+        text += ", as received (replaced)";
+    else if (m.flags & 64)
+        text += ", as sent (changed)";
+    else if (m.flags & 8)
+        text += ", made by dapscope";
+    return text + "]";
 }
 
 boost::json::object CommandStatsJson(const storage::CommandStats& c)

@@ -39,6 +39,8 @@ struct Palette
 
 boost::json::object SessionJson(const storage::SessionSummary& session);
 boost::json::object MessageJson(const storage::MessageSummary& message);
+// "[rule slow-writes: delay]", "[rule lose-ping: drop, not sent]", ... ("" when nothing acted on the message).
+std::string RuleMarkText(const storage::MessageSummary& message);
 // The rows of `stats --json` (also `dapscope mcp`'s session_summary).
 boost::json::object CommandStatsJson(const storage::CommandStats& stats);
 

@@ -57,7 +57,9 @@ int RunSessions(const SessionsArgs& args)
                         inspector::EscapeForTerminal(sdk, 22).c_str(), inspector::EscapeForTerminal(s.path, 15).c_str(),
                         static_cast<long long>(s.messages), HumanBytes(s.bytes).c_str(), colour,
                         inspector::EscapeForTerminal(status, 80).c_str(), c.reset,
-                        s.replayOf ? (" (replay of " + std::to_string(*s.replayOf) + ")").c_str() : "");
+                        s.replayOf ? (" (replay of " + std::to_string(*s.replayOf) + ")").c_str()
+                        : s.rules  ? " (with rules)"
+                                   : "");
         }
         std::printf("%s%zu session(s) in %s (%s)%s\n", c.dim, sessions.size(), args.db.c_str(),
                     HumanBytes(reader.StoreBytes()).c_str(), c.reset);

@@ -84,7 +84,9 @@ void PrintLine(const storage::MessageSummary& m, int64_t originNs, bool absolute
     }
     if (!m.task.empty() && m.kind != Kind::Malformed)
         status += std::string(status.empty() ? "" : "  ") + c.dim + "task " + m.task + c.reset;
-    if (m.flags & 8)
+    if (std::string mark = RuleMarkText(m); !mark.empty())
+        status += "  " + mark;
+    else if (m.flags & 8)
         status += "  [by dapscope]";
     if (m.flags & 2)
         status += "  [bytes elided]";

@@ -33,6 +33,8 @@ int RunStats(const StatsArgs& args)
                 PrintJsonLine(CommandStatsJson(c));
             for (const auto& e : stats.events)
                 PrintJsonLine(boost::json::object{{"event", e.event}, {"count", e.count}});
+            for (const auto& r : stats.rules)
+                PrintJsonLine(boost::json::object{{"rule", r.rule}, {"action", r.action}, {"count", r.count}});
             PrintJsonLine(boost::json::object{
                 {"orphans", stats.orphans}, {"unanswered", stats.unanswered}, {"malformed", stats.malformed}});
             return kExitOk;
@@ -53,6 +55,14 @@ int RunStats(const StatsArgs& args)
             for (const auto& e : stats.events)
                 std::printf("%-28s %7lld\n", inspector::EscapeForTerminal(e.event, 28).c_str(),
                             static_cast<long long>(e.count));
+        }
+        if (!stats.rules.empty())
+        {
+            std::printf("\n%s%-28s %-34s %7s%s\n", c.bold, "RULE", "ACTION", "COUNT", c.reset);
+            for (const auto& r : stats.rules)
+                std::printf("%-28s %-34s %7lld\n",
+                            inspector::EscapeForTerminal(r.rule.empty() ? "(dapscope)" : r.rule, 28).c_str(),
+                            inspector::EscapeForTerminal(r.action, 34).c_str(), static_cast<long long>(r.count));
         }
         std::printf("\n%sorphan responses: %lld   unanswered requests: %lld   malformed messages: %lld%s\n", c.dim,
                     static_cast<long long>(stats.orphans), static_cast<long long>(stats.unanswered),

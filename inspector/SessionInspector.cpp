@@ -146,7 +146,7 @@ FeedResult SessionInspector::Feed(MessageId id, const WireMessage& message)
         DecodedMessage decoded;
         DecodeMessage(state.reader, message.opcode, message.bytes, message.size, message.truncated, decoded);
         std::string requestCommand;
-        switch (decoded.envelope.kind)
+        switch (message.aside ? Kind::Malformed : decoded.envelope.kind)
         {
         case Kind::Request:
             state.ProcessRequest(id, message, decoded, result.message);

@@ -54,12 +54,13 @@ struct WireMessage
 {
     Direction dir = Direction::ClientToServer;
     Opcode opcode = Opcode::Text;
-    int64_t firstByteNs = 0; // arrival of the first chunk
-    int64_t lastByteNs = 0;  // arrival of the final chunk
-    std::string_view bytes;  // captured bytes (may be a prefix when truncated)
-    uint64_t size = 0;       // full size on the wire
-    bool truncated = false;  // bytes is a prefix of the message
+    int64_t firstByteNs = 0;  // arrival of the first chunk
+    int64_t lastByteNs = 0;   // arrival of the final chunk
+    std::string_view bytes;   // captured bytes (may be a prefix when truncated)
+    uint64_t size = 0;        // full size on the wire
+    bool truncated = false;   // bytes is a prefix of the message
     std::string_view problem; // the transport could not decode it (bad compressed data, ...): malformed
+    bool aside = false;       // not part of the exchange (a message a rule replaced): decoded and redacted only
 };
 
 std::string_view ToString(Direction d); // "c2s" / "s2c"

@@ -48,6 +48,22 @@ BlockEntry BlockEntryOf(int64_t id, const inspector::InspectedMessage& decoded)
     entry.latencyNs = decoded.latencyNs.value_or(-1);
     return entry;
 }
+
+uint32_t MarkFlags(capture::RuleMark::Outcome outcome)
+{
+    using Outcome = capture::RuleMark::Outcome;
+    switch (outcome)
+    {
+    case Outcome::Dropped:
+        return MessageFlag::Dropped;
+    case Outcome::Replaced:
+        return MessageFlag::Replaced;
+    case Outcome::Rewritten:
+        return MessageFlag::Rewritten;
+    default:
+        return 0; // Forwarded: as received; Synthesized: the generated flag says it
+    }
+}
 } // namespace
 
 Ingestor::Ingestor(TraceWriter& writer, IngestOptions options)
@@ -122,6 +138,7 @@ void Ingestor::OpenSession(TapRecord& record)
     row.source = m_options.source;
     row.replayOf = m_options.replayOf;
     row.protocol = record.protocol;
+    row.rules = record.actsOnTraffic;
     session.id = m_nextSessionId++;
     m_ops.push_back(op::BeginSession{session.id, std::move(row)});
     session.upstream = record.upstream;
@@ -230,6 +247,8 @@ void Ingestor::AddChunk(Session& session, TapRecord& record)
     message.elided |= record.elided;
     message.truncated |= !record.elided && record.bytes.size() < record.wireBytes;
     Keep(session, message, record.bytes);
+    if (record.mark)
+        message.mark = std::move(record.mark);
     if (record.final)
     {
         KnownFacts(record, message.size, message.wireSize, message.truncated, message.redacted);
@@ -257,6 +276,8 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
     }
     message.lastNs = ns;
     message.generated |= session.feedingGenerated;
+    if (session.feedingMark && !IsControl(opcode))
+        message.mark = *session.feedingMark;
     message.size += part.bytes.size() + part.skipped;
     *message.wireSize += part.wireBytes + part.skipped;
     ++message.fragments;
@@ -273,9 +294,10 @@ void Ingestor::AddPart(Session& session, Direction dir, const wire::DecodedPart&
         {
             // The first close frame decides the session's close code (1005: a close without one).
             std::string_view payload = message.head;
-            session.closeCode = payload.size() >= 2 ? static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
-                                                                            static_cast<uint8_t>(payload[1]))
-                                                    : uint16_t{1005};
+            session.closeCode =
+                payload.size() >= 2
+                    ? static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]))
+                    : uint16_t{1005};
             session.closeReason = std::string(payload.size() > 2 ? payload.substr(2) : std::string_view());
         }
         Complete(session, message);
@@ -295,12 +317,14 @@ void Ingestor::AddWireBytes(Session& session, TapRecord& record)
     if (record.offset > expected)
         decoder->Skip(record.offset - expected, sink); // records the tap queue dropped whole
     expected = record.offset + record.wireBytes;
-    session.feedingGenerated = record.generated; // the proxy's own frames come in records of their own
+    session.feedingGenerated = record.generated;                 // the proxy's own frames come in records of their own
+    session.feedingMark = record.mark ? &*record.mark : nullptr; // as do the frames of a message a rule acted on
     if (record.elided)
         decoder->Skip(record.wireBytes, sink);
     else
         decoder->Feed(record.bytes, record.firstHeader, sink);
     session.feedingGenerated = false;
+    session.feedingMark = nullptr;
 }
 
 void Ingestor::AddHttpHead(Session& session, TapRecord& record)
@@ -368,7 +392,8 @@ void Ingestor::AddHttpBody(Session& session, TapRecord& record)
     if (message.body.size() + bytes.size() > m_options.maxCaptureBytes)
     {
         message.truncated = true;
-        bytes = bytes.substr(0, m_options.maxCaptureBytes - std::min<uint64_t>(message.body.size(), m_options.maxCaptureBytes));
+        bytes = bytes.substr(0, m_options.maxCaptureBytes -
+                                    std::min<uint64_t>(message.body.size(), m_options.maxCaptureBytes));
     }
     message.body += bytes;
 }
@@ -462,6 +487,8 @@ void Ingestor::Complete(Session& session, InFlight& message)
     wire.size = message.size;
     wire.truncated = message.chunks > 0 || message.truncated || message.elided;
     wire.problem = message.problem;
+    // What a rule replaced is kept (decoded, redacted) but pairs with nothing: what was sent instead does.
+    wire.aside = message.mark && message.mark->outcome == capture::RuleMark::Outcome::Replaced;
     inspector::FeedResult result = session.inspector.Feed(message.id, wire);
 
     MessageRow row;
@@ -478,7 +505,13 @@ void Ingestor::Complete(Session& session, InFlight& message)
     insert.data = result.message.redactedBytes ? std::move(*result.message.redactedBytes) : std::move(message.head);
     bool redacted = result.message.redactedBytes || message.redacted || HoldsMarkers(insert.data);
     row.flags = (message.truncated ? MessageFlag::Truncated : 0u) | (message.elided ? MessageFlag::Elided : 0u) |
-                (redacted ? MessageFlag::Redacted : 0u) | (message.generated ? MessageFlag::Generated : 0u);
+                (redacted ? MessageFlag::Redacted : 0u) | (message.generated ? MessageFlag::Generated : 0u) |
+                (message.mark ? MarkFlags(message.mark->outcome) : 0u);
+    if (message.mark)
+    {
+        row.rule = message.mark->rule;
+        row.action = message.mark->action;
+    }
     insert.row = row;
     result.message.redactedBytes.reset();
     insert.decoded = std::move(result.message);

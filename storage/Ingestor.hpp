@@ -69,18 +69,19 @@ class Ingestor
         inspector::Opcode opcode = inspector::Opcode::Text;
         int64_t firstNs = 0;
         int64_t lastNs = 0;
-        uint64_t size = 0;                // bytes of the message as received (decompressed)
-        std::optional<uint64_t> wireSize; // bytes it took on the wire, when known
-        uint32_t fragments = 0;           // chunks so far
-        bool truncated = false;           // some bytes were not captured (--max-capture-bytes)
-        bool elided = false;              // some bytes were dropped by the tap queue
-        bool generated = false;           // the proxy wrote it itself
-        std::string problem;              // why the transport could not decode it ("" = it could)
-        std::string head;                 // first bytes, kept in memory for the inspector
-        int chunks = 0;                   // tail chunks already streamed to message_chunks
-        uint64_t streamed = 0;            // bytes in those chunks
-        bool loose = false;               // bytes of no message the decoder saw start (lost, resynchronising)
-        bool redacted = false;            // known redacted (an import)
+        uint64_t size = 0;                     // bytes of the message as received (decompressed)
+        std::optional<uint64_t> wireSize;      // bytes it took on the wire, when known
+        uint32_t fragments = 0;                // chunks so far
+        bool truncated = false;                // some bytes were not captured (--max-capture-bytes)
+        bool elided = false;                   // some bytes were dropped by the tap queue
+        bool generated = false;                // the proxy wrote it itself
+        std::string problem;                   // why the transport could not decode it ("" = it could)
+        std::string head;                      // first bytes, kept in memory for the inspector
+        int chunks = 0;                        // tail chunks already streamed to message_chunks
+        uint64_t streamed = 0;                 // bytes in those chunks
+        bool loose = false;                    // bytes of no message the decoder saw start (lost, resynchronising)
+        bool redacted = false;                 // known redacted (an import)
+        std::optional<capture::RuleMark> mark; // what a rule did to it
     };
 
     // An HTTP message being gathered from its head, body and end.
@@ -97,7 +98,7 @@ class Ingestor
         bool truncated = false; // body longer than what was captured
         bool elided = false;
         bool generated = false;
-        std::string error;    // it was cut off
+        std::string error;     // it was cut off
         bool redacted = false; // known redacted (an import)
     };
 
@@ -105,26 +106,27 @@ class Ingestor
     {
         int64_t id = 0; // store id
         inspector::SessionInspector inspector;
-        std::array<InFlight, 2> inFlight; // data messages, per direction
-        std::array<InFlight, 2> control;  // control frames, per direction (they may come between fragments)
-        std::array<HttpInFlight, 2> http; // per direction
-        std::optional<HttpInFlight> upgradeRequest;          // an upgrade request waiting for its answer
-        bool upgrading = false;                              // the response being gathered is a 101
+        std::array<InFlight, 2> inFlight;           // data messages, per direction
+        std::array<InFlight, 2> control;            // control frames, per direction (they may come between fragments)
+        std::array<HttpInFlight, 2> http;           // per direction
+        std::optional<HttpInFlight> upgradeRequest; // an upgrade request waiting for its answer
+        bool upgrading = false;                     // the response being gathered is a 101
         std::array<std::optional<wire::WsDecoder>, 2> wire; // after the 101, per direction
-        std::array<uint64_t, 2> wireOffset{};                // WebSocket bytes seen per direction
-        std::optional<uint16_t> closeCode;                   // the first close frame seen
+        std::array<uint64_t, 2> wireOffset{};               // WebSocket bytes seen per direction
+        std::optional<uint16_t> closeCode;                  // the first close frame seen
         std::string closeReason;
         uint64_t pendingMessages = 0; // counters not yet flushed to the store
         uint64_t pendingBytes = 0;
         uint64_t pendingElided = 0;
         uint64_t totalMessages = 0; // flushed counters, for the closing log line
         uint64_t totalBytes = 0;
-        bool factsDirty = false; // auth facts changed since the last flush
-        bool engineAnswered = false; // something came from the engine (not the proxy's own answers)
-        bool ending = false;         // the session is being closed
-        bool feedingGenerated = false; // the WebSocket bytes being decoded are the proxy's own
-        std::string upstream;    // engine URI, for log lines
-        std::string label;       // "session N  client  path" for log lines
+        bool factsDirty = false;                        // auth facts changed since the last flush
+        bool engineAnswered = false;                    // something came from the engine (not the proxy's own answers)
+        bool ending = false;                            // the session is being closed
+        bool feedingGenerated = false;                  // the WebSocket bytes being decoded are the proxy's own
+        const capture::RuleMark* feedingMark = nullptr; // what a rule did to the message being decoded
+        std::string upstream;                           // engine URI, for log lines
+        std::string label;                              // "session N  client  path" for log lines
     };
 
     void OpenSession(capture::TapRecord& record);
@@ -155,7 +157,7 @@ class Ingestor
 
     TraceWriter& m_writer;
     IngestOptions m_options;
-    int64_t m_nextMessageId;                // ids are handed out here, so a failed batch can be retried as is
+    int64_t m_nextMessageId; // ids are handed out here, so a failed batch can be retried as is
     int64_t m_nextSessionId;
     std::map<uint64_t, Session> m_sessions; // live sessions by relay id
     std::map<uint64_t, int64_t> m_storeIds; // relay session id -> store session id (all seen)

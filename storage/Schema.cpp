@@ -161,6 +161,43 @@ SELECT m.id, m.session_id AS session,
 FROM messages m;
 )sql";
 
+// Version 3 -> 4: rules and the control endpoint act on traffic. A message records the rule that acted on it and
+// what it did; a session records whether it was relayed with them on.
+const char* const kSchemaV4 = R"sql(
+ALTER TABLE sessions ADD COLUMN rules INTEGER NOT NULL DEFAULT 0; -- 1: relayed with rules or the control endpoint
+ALTER TABLE messages ADD COLUMN rule TEXT;   -- the rule that acted on it (NULL: none, or the proxy's renumbering)
+ALTER TABLE messages ADD COLUMN action TEXT; -- what was done: delay, drop, close, respond, edit, duplicate, event,
+                                             -- break (released / edited / dropped / timed out), inject, renumber
+                                             -- flags: 16 dropped (received, never sent), 32 replaced (received; the
+                                             -- next message of its direction is what was sent), 64 rewritten (sent
+                                             -- changed); generated (8) with an action: synthesized by the proxy
+
+DROP VIEW message_view;
+CREATE VIEW message_view AS
+SELECT m.id, m.session_id AS session,
+       strftime('%Y-%m-%dT%H:%M:%f', m.ts_ns / 1e9, 'unixepoch') AS time,
+       m.ts_ns,
+       CASE m.dir WHEN 0 THEN 'c2s' ELSE 's2c' END AS dir,
+       CASE m.opcode WHEN 1 THEN 'text' WHEN 2 THEN 'binary' WHEN 8 THEN 'close' WHEN 9 THEN 'ping'
+                     WHEN 10 THEN 'pong' ELSE 'other' END AS opcode,
+       m.size, m.wire_size,
+       CASE m.kind WHEN 0 THEN 'request' WHEN 1 THEN 'response' WHEN 2 THEN 'event' WHEN 3 THEN 'malformed'
+                   WHEN 4 THEN 'control' WHEN 5 THEN 'http_request' ELSE 'http_response' END AS kind,
+       m.command, m.subcommand, m.event, m.seq, m.request_seq, m.success, m.error,
+       m.method, m.path, m.status,
+       m.latency_ns / 1e6 AS latency_ms, m.task,
+       CASE m.state WHEN 1 THEN 'pending' WHEN 2 THEN 'answered' WHEN 3 THEN 'unanswered' WHEN 4 THEN 'orphan'
+                    WHEN 5 THEN 'duplicate' WHEN 6 THEN 'mismatch' ELSE '' END AS state,
+       m.pair_id, m.malformed,
+       (m.flags & 1) != 0 AS truncated, (m.flags & 2) != 0 AS elided, (m.flags & 4) != 0 AS redacted,
+       (m.flags & 8) != 0 AS generated,
+       m.rule, m.action,
+       (m.flags & 16) != 0 AS dropped, (m.flags & 32) != 0 AS replaced, (m.flags & 64) != 0 AS rewritten,
+       (m.flags & 8) != 0 AND m.action IS NOT NULL AS synthesized,
+       CASE WHEN m.opcode = 1 OR m.kind IN (5, 6) THEN CAST(m.data AS TEXT) END AS text
+FROM messages m;
+)sql";
+
 // Summaries for the messages a version-1 store already holds, built the way the writer builds them.
 void BackfillBlocks(SQLite::Database& db)
 {
@@ -168,7 +205,8 @@ void BackfillBlocks(SQLite::Database& db)
                                    "FROM messages ORDER BY session_id, id");
     SQLite::Statement insert(db, "INSERT INTO message_blocks (session_id, block, first_id, last_id, names, problems, "
                                  "max_latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    auto write = [&](int64_t session, SessionBlocks& blocks) {
+    auto write = [&](int64_t session, SessionBlocks& blocks)
+    {
         for (const BlockSummary* block : blocks.TakeDirty())
         {
             std::string names = block->NamesColumn();
@@ -197,9 +235,8 @@ void BackfillBlocks(SQLite::Database& db)
             blocks = SessionBlocks();
             session = next;
         }
-        auto text = [&](int column) {
-            return messages.getColumn(column).isNull() ? std::string() : messages.getColumn(column).getString();
-        };
+        auto text = [&](int column)
+        { return messages.getColumn(column).isNull() ? std::string() : messages.getColumn(column).getString(); };
         BlockEntry entry;
         entry.id = messages.getColumn(1).getInt64();
         entry.command = text(2);
@@ -292,6 +329,9 @@ void MigrateStep(SQLite::Database& db, int fromVersion)
         break;
     case 2:
         db.exec(kSchemaV3);
+        break;
+    case 3:
+        db.exec(kSchemaV4);
         break;
 
     default:

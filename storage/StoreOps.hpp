@@ -25,6 +25,7 @@ struct SessionRow
     std::string source = "proxy"; // 'proxy', 'import', 'replay'
     std::optional<int64_t> replayOf;
     std::string protocol = "websocket"; // 'websocket' or 'http' (a proxied connection until its 101)
+    bool rules = false;                 // relayed with rules or the control endpoint on (they may act on it)
 };
 
 struct MessageRow
@@ -39,6 +40,8 @@ struct MessageRow
     uint32_t fragments = 1;
     uint32_t flags = 0;
     std::optional<uint64_t> wireSize; // bytes on the wire, when known
+    std::string rule;                 // the rule that acted on it ("" none, or the proxy's own renumbering)
+    std::string action;               // what it did ("" when nothing did)
 };
 
 struct SessionEnd
@@ -111,8 +114,9 @@ struct UpsertBlock
 };
 } // namespace op
 
-using StoreOp = std::variant<op::BeginSession, op::SessionUpgrade, op::UpstreamResult, op::InsertMessage, op::UpdateMessage,
-                             op::AppendChunk, op::SessionTotals, op::SessionFacts, op::EndSession, op::UpsertBlock>;
+using StoreOp =
+    std::variant<op::BeginSession, op::SessionUpgrade, op::UpstreamResult, op::InsertMessage, op::UpdateMessage,
+                 op::AppendChunk, op::SessionTotals, op::SessionFacts, op::EndSession, op::UpsertBlock>;
 using StoreOps = std::vector<StoreOp>;
 
 } // namespace dapscope::storage

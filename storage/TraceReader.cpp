@@ -19,7 +19,7 @@ namespace
 const char* const kMessageColumns =
     "id, session_id, ts_ns, dur_ns, dir, opcode, size, fragments, flags, kind, seq, request_seq, command, "
     "subcommand, event, success, error, trace, task, pipe_id, state, pair_id, latency_ns, malformed, wire_size, "
-    "method, path, status, headers";
+    "method, path, status, headers, rule, action";
 
 std::string Text(const SQLite::Column& column)
 {
@@ -90,6 +90,8 @@ MessageSummary ReadMessage(SQLite::Statement& q)
     if (!q.getColumn(27).isNull())
         m.status = q.getColumn(27).getInt();
     m.headers = Text(q.getColumn(28));
+    m.rule = Text(q.getColumn(29));
+    m.action = Text(q.getColumn(30));
     return m;
 }
 
@@ -124,13 +126,14 @@ SessionSummary ReadSession(SQLite::Statement& q)
     if (!q.getColumn(22).isNull())
         s.subprotocol = q.getColumn(22).getString();
     s.handshake = Text(q.getColumn(23));
+    s.rules = q.getColumn(24).getInt() != 0;
     return s;
 }
 
 const char* const kSessionQuery =
     "SELECT id, started_ns, ended_ns, client, path, upstream, user_agent, upstream_ok, client_name, "
     "client_version, auth, close_code, close_reason, closed_by, error, messages, bytes, elided, source, replay_of, "
-    "protocol, extensions, subprotocol, handshake FROM sessions";
+    "protocol, extensions, subprotocol, handshake, rules FROM sessions";
 
 double Percentile(const std::vector<int64_t>& sorted, double p)
 {
@@ -337,6 +340,12 @@ TraceStats TraceReader::Stats(const std::vector<int64_t>& sessions)
                                        " GROUP BY event ORDER BY count(*) DESC, event");
     while (events.executeStep())
         stats.events.push_back({Text(events.getColumn(0)), events.getColumn(1).getInt64()});
+    // A rewrite is one application stored as two rows (as received, as sent): count the one sent.
+    SQLite::Statement rules(m_db, "SELECT coalesce(rule, ''), action, count(*) FROM messages q WHERE action IS NOT "
+                                  "NULL AND (flags & 32) = 0" +
+                                      scope + " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2");
+    while (rules.executeStep())
+        stats.rules.push_back({Text(rules.getColumn(0)), Text(rules.getColumn(1)), rules.getColumn(2).getInt64()});
     SQLite::Statement other(m_db, "SELECT coalesce(sum(state = 4), 0), coalesce(sum(kind = 3), 0) FROM messages q "
                                   "WHERE 1" +
                                       scope);
@@ -376,7 +385,7 @@ std::vector<StoredMessage> TraceReader::MessagesWithData(int64_t session, int64_
     {
         StoredMessage& m = out.emplace_back();
         m.summary = ReadMessage(q);
-        AssignText(m.data, q.getColumn(29));
+        AssignText(m.data, q.getColumn(31));
     }
     if (out.empty())
         return out;

@@ -46,6 +46,7 @@ struct SessionSummary
     std::optional<std::string> extensions;  // negotiated Sec-WebSocket-Extensions ("" none; unset: unknown)
     std::optional<std::string> subprotocol; // negotiated Sec-WebSocket-Protocol
     std::string handshake;                  // upgrade request and 101 heads, redacted ("" unknown)
+    bool rules = false;                     // relayed with rules or the control endpoint on
 };
 
 struct MessageSummary
@@ -79,6 +80,8 @@ struct MessageSummary
     std::string path;                // http_request
     std::optional<int> status;       // http_response
     std::string headers;             // http_*: the head, redacted
+    std::string rule;                // the rule that acted on it ("" none or the proxy's renumbering)
+    std::string action;              // what was done to it ("" nothing): flags say dropped / replaced / rewritten
 };
 
 struct MessageFilter
@@ -120,10 +123,19 @@ struct EventStats
     int64_t count = 0;
 };
 
+// How often a rule (or a person, or the proxy's renumbering: rule "") did something.
+struct RuleStats
+{
+    std::string rule;
+    std::string action;
+    int64_t count = 0;
+};
+
 struct TraceStats
 {
     std::vector<CommandStats> commands;
     std::vector<EventStats> events;
+    std::vector<RuleStats> rules;
     int64_t orphans = 0;
     int64_t unanswered = 0;
     int64_t malformed = 0;

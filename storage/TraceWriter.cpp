@@ -47,9 +47,8 @@ const char* AuthText(inspector::AuthOutcome outcome)
 } // namespace
 
 TraceWriter::TraceWriter(SQLite::Database& db)
-    : m_db(db),
-      m_insertSession(db, "INSERT INTO sessions (id, started_ns, client, path, upstream, user_agent, source, "
-                          "replay_of, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    : m_db(db), m_insertSession(db, "INSERT INTO sessions (id, started_ns, client, path, upstream, user_agent, source, "
+                                    "replay_of, protocol, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       m_sessionUpgrade(db, "UPDATE sessions SET protocol = 'websocket', extensions = ?, subprotocol = ?, "
                            "handshake = ? WHERE id = ?"),
       m_upstreamResult(db, "UPDATE sessions SET upstream_ok = ?, error = CASE WHEN ? = '' THEN error ELSE ? END "
@@ -61,8 +60,8 @@ TraceWriter::TraceWriter(SQLite::Database& db)
                        "error = CASE WHEN ? = '' THEN error ELSE ? END WHERE id = ?"),
       m_insertMessage(db, "INSERT INTO messages (id, session_id, dir, opcode, size, ts_ns, dur_ns, fragments, flags, "
                           "kind, seq, request_seq, command, subcommand, event, success, error, trace, task, pipe_id, "
-                          "state, pair_id, latency_ns, malformed, data, wire_size, method, path, status, headers) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+                          "state, pair_id, latency_ns, malformed, data, wire_size, method, path, status, headers, "
+                          "rule, action) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
       m_updateMessage(db, "UPDATE messages SET state = ?, pair_id = coalesce(?, pair_id), "
                           "latency_ns = coalesce(?, latency_ns), pipe_id = coalesce(?, pipe_id), "
                           "task = coalesce(?, task) WHERE id = ?"),
@@ -167,6 +166,7 @@ void TraceWriter::Write(const op::BeginSession& op)
     m_insertSession.bind(7, row.source);
     BindOptional(m_insertSession, 8, row.replayOf);
     m_insertSession.bind(9, row.protocol);
+    m_insertSession.bind(10, row.rules ? 1 : 0);
     Run(m_insertSession);
 }
 
@@ -270,6 +270,8 @@ void TraceWriter::Write(const op::InsertMessage& op)
     else
         s.bind(29);
     BindText(s, 30, http ? http->head : kNone);
+    BindText(s, 31, row.rule);
+    BindText(s, 32, row.action);
     Run(s);
 }
 

@@ -19,10 +19,13 @@ namespace MessageFlag
 {
 enum : uint32_t
 {
-    Truncated = 1, // bytes beyond --max-capture-bytes were not kept
-    Elided = 2,    // bytes were dropped because capture fell behind
-    Redacted = 4,  // secrets were replaced in the stored bytes
-    Generated = 8, // the proxy wrote it itself (an HTTP error it answered, a close frame it sent)
+    Truncated = 1,  // bytes beyond --max-capture-bytes were not kept
+    Elided = 2,     // bytes were dropped because capture fell behind
+    Redacted = 4,   // secrets were replaced in the stored bytes
+    Generated = 8,  // the proxy wrote it itself (an HTTP error it answered, a close frame it sent)
+    Dropped = 16,   // a rule took it out: received, never sent (drop, close, the request a respond answered)
+    Replaced = 32,  // a rule rewrote it: this is what was received, the next message of its direction what was sent
+    Rewritten = 64, // a rule (or the proxy's seq renumbering) changed it: this is what was sent
 };
 } // namespace MessageFlag
 

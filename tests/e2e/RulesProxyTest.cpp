@@ -4,6 +4,8 @@
 #include "cli/Capture.hpp"
 #include "cli/ControlServer.hpp"
 #include "mock/DapClient.hpp"
+#include "storage/TraceReader.hpp"
+#include "storage/TraceWriter.hpp"
 #include "support/MockEngine.hpp"
 #include "support/TcpTap.hpp"
 #include "support/TestProcess.hpp"
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 using namespace dapscope;
@@ -140,6 +143,21 @@ struct RulesProxy : ::testing::Test
         return index < streams.size() ? SentToEngine(streams[index].toTarget) : std::vector<json::object>{};
     }
 
+    // Stop the capture and read what it stored of its one session.
+    std::vector<storage::MessageSummary> Stored(storage::SessionSummary* session = nullptr)
+    {
+        control.reset();
+        capture->Stop(5s);
+        storage::TraceReader reader(dir.File("traces.db"));
+        auto sessions = reader.Sessions();
+        EXPECT_EQ(sessions.size(), 1u);
+        if (sessions.empty())
+            return {};
+        if (session)
+            *session = sessions[0];
+        return reader.Messages(sessions[0].id, {});
+    }
+
     bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = 10s)
     {
         for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;
@@ -199,6 +217,25 @@ TEST_F(RulesProxy, RespondAnswersInTheEnginesPlace)
     EXPECT_GT(ping->at("seq").as_int64(), response->at("seq").as_int64());
     EXPECT_EQ(CountCommand(EngineGot(), "rrext_services"), 0u);
     EXPECT_EQ(CountCommand(EngineGot(), "rrext_ping"), 1u);
+
+    // The store shows the request as received and never sent, answered by dapscope's response.
+    client->Close();
+    storage::SessionSummary session;
+    auto stored = Stored(&session);
+    EXPECT_TRUE(session.rules);
+    const storage::MessageSummary* request = nullptr;
+    const storage::MessageSummary* answer = nullptr;
+    for (const auto& m : stored)
+        if (m.command == "rrext_services")
+            (m.kind == inspector::Kind::Request ? request : answer) = &m;
+    ASSERT_TRUE(request && answer);
+    EXPECT_EQ(request->rule, "services-fail");
+    EXPECT_EQ(request->action, "respond");
+    EXPECT_TRUE(request->flags & storage::MessageFlag::Dropped);
+    EXPECT_EQ(request->pairId, answer->id);
+    EXPECT_TRUE(answer->flags & storage::MessageFlag::Generated);
+    EXPECT_EQ(answer->rule, "services-fail");
+    EXPECT_EQ(answer->success, false);
 }
 
 TEST_F(RulesProxy, SetChangesWhatTheEngineReceives)
@@ -210,6 +247,22 @@ TEST_F(RulesProxy, SetChangesWhatTheEngineReceives)
     auto got = EngineGot();
     ASSERT_EQ(CountCommand(got, "rrext_ping"), 1u);
     EXPECT_EQ(got[1].at("arguments").at("marker"), "rewritten");
+
+    // Both are stored: as received (replaced, paired with nothing) and as sent (rewritten, answered).
+    client->Close();
+    std::vector<const storage::MessageSummary*> pings;
+    auto stored = Stored();
+    for (const auto& m : stored)
+        if (m.command == "rrext_ping" && m.kind == inspector::Kind::Request)
+            pings.push_back(&m);
+    ASSERT_EQ(pings.size(), 2u);
+    EXPECT_TRUE(pings[0]->flags & storage::MessageFlag::Replaced);
+    EXPECT_FALSE(pings[0]->pairId);
+    EXPECT_TRUE(pings[1]->flags & storage::MessageFlag::Rewritten);
+    EXPECT_EQ(pings[1]->rule, "mark-ping");
+    EXPECT_TRUE(pings[1]->pairId);
+    storage::TraceReader reader(dir.File("traces.db"));
+    EXPECT_NE(reader.MessageData(pings[0]->id).find("\"original\""), std::string::npos);
 }
 
 TEST_F(RulesProxy, DuplicateSendsTheRequestTwice)
@@ -469,6 +522,39 @@ TEST_F(RulesProxy, AnInjectedRequestIsAnsweredToTheUserAndTheClientSeesNothing)
     EXPECT_TRUE(client->Call("rrext_ping"));
     EXPECT_EQ(Control({{"op", "inject"}, {"session", 999}, {"request", json::object{{"command", "x"}}}}).at("ok"),
               false);
+
+    // The store shows both: the request dapscope made, and the taken taken out of the client's stream.
+    client->Close();
+    auto stored = Stored();
+    const storage::MessageSummary* injected = nullptr;
+    const storage::MessageSummary* taken = nullptr;
+    for (const auto& m : stored)
+        if (m.action == "inject")
+            (m.kind == inspector::Kind::Request ? injected : taken) = &m;
+    ASSERT_TRUE(injected && taken);
+    EXPECT_TRUE(injected->flags & storage::MessageFlag::Generated);
+    EXPECT_TRUE(taken->flags & storage::MessageFlag::Dropped);
+    EXPECT_EQ(injected->pairId, taken->id);
+
+    // `dapscope show --json` carries the marks.
+    test::TestProcess show({test::BinPath("dapscope"), "show", std::to_string(injected->session), "--json", "--db",
+                            dir.File("traces.db")});
+    ASSERT_EQ(show.Wait(60s), std::optional<int>(0));
+    while (show.ReadLine(1s))
+    {
+    }
+    bool synthesized = false, dropped = false;
+    std::istringstream lines(show.Output());
+    for (std::string line; std::getline(lines, line);)
+    {
+        json::object row = json::parse(line).as_object();
+        if (row.at("id") == injected->id)
+            synthesized = row.at("synthesized") == true && row.at("action") == "inject" && row.at("rule").is_null();
+        if (row.at("id") == taken->id)
+            dropped = row.at("dropped") == true && row.at("action") == "inject";
+    }
+    EXPECT_TRUE(synthesized) << show.Output();
+    EXPECT_TRUE(dropped) << show.Output();
 }
 
 TEST_F(RulesProxy, CloseFromTheControlEndpoint)
@@ -496,4 +582,24 @@ TEST_F(RulesProxy, TheControlSocketIsForThisUserOnly)
     ASSERT_EQ(stat(cli::ControlSocketPath(dir.File("traces.db")).c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_EQ(Control({{"op", "unknown"}}).at("ok"), false);
+}
+
+TEST_F(RulesProxy, WhatARuleReplacedIsRedactedLikeEverythingElse)
+{
+    Start("rules:\n  - name: tag-auth\n    match: {command: auth}\n    set: {\"$.arguments.clientVersion\": \"9\"}\n");
+    auto client = Connect(); // auth carries the API key, and the rule rewrites it: two rows hold it
+    client->Close();
+    auto stored = Stored();
+    storage::TraceReader reader(dir.File("traces.db"));
+    int auths = 0;
+    for (const auto& m : stored)
+    {
+        EXPECT_EQ(reader.MessageData(m.id).find("sk-rules-test-key"), std::string::npos) << m.id;
+        if (m.command == "auth" && m.kind == inspector::Kind::Request)
+        {
+            ++auths;
+            EXPECT_TRUE(m.flags & storage::MessageFlag::Redacted);
+        }
+    }
+    EXPECT_EQ(auths, 2); // as received, as sent
 }

@@ -73,6 +73,12 @@ void WriteMessageCapture(const MessageCapture& f, json::object& out)
     out["elided"] = f.elided;
     out["redacted"] = f.redacted;
     out["generated"] = f.generated;
+    if (!f.action.empty())
+    {
+        out["rule"] = f.rule.empty() ? json::value(nullptr) : json::value(f.rule);
+        out["action"] = f.action;
+        out["outcome"] = f.outcome;
+    }
     if (!f.kind.empty())
     {
         out["kind"] = f.kind;
@@ -93,6 +99,15 @@ MessageCapture ReadMessageCapture(const json::object& in)
     f.elided = Flag(in, "elided");
     f.redacted = Flag(in, "redacted");
     f.generated = Flag(in, "generated");
+    f.action = Text(in, "action").value_or("");
+    if (!f.action.empty())
+    {
+        f.rule = Text(in, "rule").value_or("");
+        f.outcome = Text(in, "outcome").value_or("forwarded");
+        if (f.outcome != "forwarded" && f.outcome != "rewritten" && f.outcome != "replaced" && f.outcome != "dropped" &&
+            f.outcome != "synthesized")
+            Bad("outcome", "must be forwarded, rewritten, replaced, dropped or synthesized");
+    }
     std::string kind = Text(in, "kind").value_or("");
     if (kind == "http_request" || kind == "http_response")
     {
@@ -112,6 +127,8 @@ void WriteSessionCapture(const SessionCapture& f, json::object& out)
     out["subprotocol"] = f.subprotocol ? json::value(*f.subprotocol) : json::value(nullptr);
     if (!f.handshake.empty())
         out["handshake"] = f.handshake;
+    if (f.rules)
+        out["rules"] = true;
 }
 
 SessionCapture ReadSessionCapture(const json::object& in)
@@ -123,6 +140,7 @@ SessionCapture ReadSessionCapture(const json::object& in)
     f.extensions = Text(in, "extensions");
     f.subprotocol = Text(in, "subprotocol");
     f.handshake = Text(in, "handshake").value_or("");
+    f.rules = Flag(in, "rules");
     return f;
 }
 

@@ -34,6 +34,9 @@ struct MessageCapture
     bool generated = false;           // the proxy wrote it itself
     std::string kind;                 // "http_request" / "http_response" for HTTP messages, else ""
     std::string headers;              // HTTP: the head as stored (redacted)
+    std::string rule;                 // what a rule did to it: the rule ("" none or the proxy's renumbering),
+    std::string action;               // what it did ("" nothing),
+    std::string outcome;              // forwarded, rewritten, replaced, dropped or synthesized
 };
 
 struct SessionCapture
@@ -42,6 +45,7 @@ struct SessionCapture
     std::optional<std::string> extensions;  // negotiated Sec-WebSocket-Extensions
     std::optional<std::string> subprotocol; // negotiated Sec-WebSocket-Protocol
     std::string handshake;                  // the upgrade request and 101 heads (redacted)
+    bool rules = false;                     // relayed with rules or the control endpoint on
 };
 
 void WriteMessageCapture(const MessageCapture& fields, boost::json::object& out);

@@ -22,7 +22,7 @@ namespace json = boost::json;
 
 namespace
 {
-constexpr int64_t kPageSize = 1000;      // messages read per query
+constexpr int64_t kPageSize = 1000; // messages read per query
 
 // `text` as a JSON string (control characters escaped).
 std::string Quoted(std::string_view text)
@@ -47,7 +47,7 @@ json::object SessionRecord(const ExportSpec& spec, const SessionSummary& s)
     json::object o = spec.sessionJson(s);
     o["started_ns"] = s.startedNs;
     o["ended_ns"] = s.endedNs ? json::value(*s.endedNs) : json::value(nullptr);
-    WriteSessionCapture({s.protocol, s.extensions, s.subprotocol, s.handshake}, o);
+    WriteSessionCapture({s.protocol, s.extensions, s.subprotocol, s.handshake, s.rules}, o);
     return o;
 }
 
@@ -65,6 +65,16 @@ json::object MessageFields(const ExportSpec& spec, const MessageSummary& m)
     capture.elided = (m.flags & 2) != 0;
     capture.redacted = (m.flags & 4) != 0;
     capture.generated = (m.flags & 8) != 0;
+    if (!m.action.empty())
+    {
+        capture.rule = m.rule;
+        capture.action = m.action;
+        capture.outcome = (m.flags & 16)   ? "dropped"
+                          : (m.flags & 32) ? "replaced"
+                          : (m.flags & 64) ? "rewritten"
+                          : (m.flags & 8)  ? "synthesized"
+                                           : "forwarded";
+    }
     if (IsHttp(m.kind))
     {
         capture.kind = std::string(inspector::ToString(m.kind));

@@ -114,6 +114,7 @@ class SessionFeeder
         open.upstream = s.upstream;
         open.userAgent = s.userAgent;
         open.protocol = s.protocol.empty() ? "websocket" : s.protocol;
+        open.actsOnTraffic = s.rules;
         m_ingestor.Apply(open);
         if (s.upstreamOk == true)
         {
@@ -208,6 +209,18 @@ class SessionFeeder
         record.knownRedacted = m.redacted;
         record.knownTruncated = m.truncated;
         record.generated = m.generated;
+        if (!m.action.empty())
+            record.mark = capture::RuleMark{m.rule, m.action, OutcomeOf(m.outcome)};
+    }
+
+    static capture::RuleMark::Outcome OutcomeOf(const std::string& outcome)
+    {
+        using Outcome = capture::RuleMark::Outcome;
+        return outcome == "rewritten"     ? Outcome::Rewritten
+               : outcome == "replaced"    ? Outcome::Replaced
+               : outcome == "dropped"     ? Outcome::Dropped
+               : outcome == "synthesized" ? Outcome::Synthesized
+                                          : Outcome::Forwarded;
     }
 
     TapRecord Record(TapRecord::Type type, int64_t ns) const

@@ -213,6 +213,9 @@ void ReadCaptureFields(const json::object& o, ImportedMessage& m)
     m.elided = f.elided;
     m.redacted = f.redacted;
     m.generated = f.generated;
+    m.rule = f.rule;
+    m.action = f.action;
+    m.outcome = f.outcome;
     m.http = f.kind;
     m.head = f.headers;
 }
@@ -286,6 +289,7 @@ void ReadSessionFields(const json::object& o, ImportedSession& s)
             s.protocol = capture.protocol;
         if (!capture.handshake.empty())
             s.handshake = capture.handshake;
+        s.rules = capture.rules;
     }
     catch (const CaptureFieldError& e)
     {
@@ -386,17 +390,49 @@ class Reader
     {
     }
 
-    // The next block; empty at the end.
+    // The next block; empty at the end. Blocks end between UTF-8 sequences: Boost.JSON 1.81 garbles a long string
+    // when a sequence is split between two write_some calls (a byte goes missing, another appears).
     std::string_view Next()
     {
         m_offset += m_size;
         m_size = m_source.ReadAt(m_offset, m_buffer.data(), m_buffer.size());
+        for (size_t start = IncompleteTail(); start < m_size;)
+        {
+            if (start > 0)
+            {
+                m_size = start; // the sequence starts the next block
+                break;
+            }
+            // The block is one partial sequence (a source of tiny blocks): read on until it is whole.
+            size_t more = m_size < m_buffer.size()
+                              ? m_source.ReadAt(m_offset + m_size, m_buffer.data() + m_size, m_buffer.size() - m_size)
+                              : 0;
+            if (more == 0)
+                break;
+            m_size += more;
+            start = IncompleteTail();
+        }
         return {m_buffer.data(), m_size};
     }
     uint64_t Offset() const { return m_offset; } // where the latest block starts
     uint64_t End() const { return m_offset + m_size; }
 
   private:
+    // Where a UTF-8 sequence that the block does not hold whole starts (m_size: none does).
+    size_t IncompleteTail() const
+    {
+        const auto* b = reinterpret_cast<const unsigned char*>(m_buffer.data());
+        for (size_t i = m_size; i > 0 && m_size - i < 4; --i)
+        {
+            const unsigned char c = b[i - 1];
+            if ((c & 0xC0) == 0x80)
+                continue; // a continuation byte: its lead is further back
+            const size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            return m_size - (i - 1) < length ? i - 1 : m_size;
+        }
+        return m_size;
+    }
+
     ImportSource& m_source;
     std::vector<char> m_buffer;
     uint64_t m_offset;
@@ -453,6 +489,7 @@ class Builder
     void Begin()
     {
         m_stack.reset();
+        m_text.clear();
         m_string = 0;
         m_value = 0;
     }
@@ -461,9 +498,9 @@ class Builder
 
     // Part of a key or string; a whole key or string (after its parts); a number, true, false or null. False when
     // the limit is passed.
-    bool Chars(std::string_view s) { return Grow(s) && (m_stack.push_chars(s), true); }
-    bool Key(std::string_view s) { return Last(s) && (m_stack.push_key(s), true); }
-    bool String(std::string_view s) { return Last(s) && (m_stack.push_string(s), true); }
+    bool Chars(std::string_view s) { return Grow(s) && (m_text.append(s), true); }
+    bool Key(std::string_view s) { return Last(s) && (m_stack.push_key(Whole(s)), true); }
+    bool String(std::string_view s) { return Last(s) && (m_stack.push_string(Whole(s)), true); }
     bool Int64(int64_t i) { return Node() && (m_stack.push_int64(i), true); }
     bool Uint64(uint64_t u) { return Node() && (m_stack.push_uint64(u), true); }
     bool Double(double d) { return Node() && (m_stack.push_double(d), true); }
@@ -477,6 +514,18 @@ class Builder
   private:
     static constexpr uint64_t kNodeBytes = 32;              // about what a value costs besides its text
     static constexpr uint64_t kNoLimit = uint64_t(1) << 60; // more than any file: a limit this high is none
+
+    // A key or string whose last part is `last`. Its earlier parts are gathered here, not with value_stack's
+    // push_chars: Boost.JSON 1.81 garbles a long string built that way (a byte goes missing, another appears).
+    std::string_view Whole(std::string_view last)
+    {
+        if (m_text.empty())
+            return last;
+        m_text.append(last);
+        m_whole.swap(m_text);
+        m_text.clear();
+        return m_whole;
+    }
 
     // The last part of a key or string: counted with the rest of it, and the next one starts from nothing.
     bool Last(std::string_view s)
@@ -511,6 +560,8 @@ class Builder
     uint64_t m_string = 0;
     uint64_t m_value = 0;
     std::string m_problem;
+    std::string m_text;  // the parts so far of the key or string being read
+    std::string m_whole; // the last one read whole (push_key/push_string copy it)
 };
 
 // The parts of a basic_parser handler every handler here has alike.

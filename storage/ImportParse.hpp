@@ -69,6 +69,9 @@ struct ImportedMessage
     std::string http;                 // "http_request" / "http_response" for an HTTP message, else ""
     std::string head;                 // HTTP: its head (redacted as stored)
     std::string data;                 // the bytes (HTTP: the body)
+    std::string rule;                 // what a rule did to it (dapscope's files): rule, action, outcome
+    std::string action;
+    std::string outcome;
 };
 
 struct ImportedSession
@@ -86,6 +89,7 @@ struct ImportedSession
     std::string error;                     // why the session failed, if it did
     std::string protocol;                  // "websocket" / "http" ("" = websocket: what foreign files hold)
     std::string handshake;                 // the upgrade request and 101 heads, when the file has them
+    bool rules = false;                    // relayed with rules or the control endpoint on (dapscope's files)
     std::vector<ImportedMessage> messages; // in wire order (left empty by the streaming parser)
 };
 

@@ -603,3 +603,40 @@ TEST_F(RulesProxy, WhatARuleReplacedIsRedactedLikeEverythingElse)
     }
     EXPECT_EQ(auths, 2); // as received, as sent
 }
+
+TEST_F(RulesProxy, ExportAndImportKeepWhatRulesDid)
+{
+    Start("rules:\n  - name: mark-ping\n    match: {dir: c2s, command: rrext_ping}\n"
+          "    set: {\"$.arguments.marker\": \"rewritten\"}\n"
+          "  - name: services-fail\n    match: {command: rrext_services}\n    respond: {success: false}\n");
+    auto client = Connect();
+    ASSERT_TRUE(client->Call("rrext_ping"));
+    ASSERT_TRUE(client->Call("rrext_services"));
+    client->Close();
+    storage::SessionSummary original;
+    auto before = Stored(&original);
+    auto marks = [](const std::vector<storage::MessageSummary>& messages)
+    {
+        std::string text;
+        for (const auto& m : messages)
+            text += m.command + " " + m.rule + " " + m.action + " " + std::to_string(m.flags & 0x78) + " " +
+                    (m.pairId ? "paired" : "-") + "\n";
+        return text;
+    };
+    ASSERT_NE(marks(before).find("mark-ping edit 32"), std::string::npos) << marks(before);
+    for (const char* format : {"jsonl", "har"})
+    {
+        const std::string file = dir.File(std::string("export.") + format);
+        test::TestProcess exporter({test::BinPath("dapscope"), "export", std::to_string(original.id), "-o", file,
+                                    "--db", dir.File("traces.db")});
+        ASSERT_EQ(exporter.Wait(60s), std::optional<int>(0)) << format;
+        const std::string copy = dir.File(std::string("copy-") + format + ".db");
+        test::TestProcess importer({test::BinPath("dapscope"), "import", file, "--db", copy});
+        ASSERT_EQ(importer.Wait(60s), std::optional<int>(0)) << format;
+        storage::TraceReader reader(copy);
+        auto sessions = reader.Sessions();
+        ASSERT_EQ(sessions.size(), 1u) << format;
+        EXPECT_TRUE(sessions[0].rules) << format;
+        EXPECT_EQ(marks(reader.Messages(sessions[0].id, {})), marks(before)) << format;
+    }
+}

@@ -466,6 +466,33 @@ TEST(Import, ATimeSplitBetweenBlocksIsReadAsTheSameNumber)
     }
 }
 
+// Boost.JSON 1.81 garbles a long string whose UTF-8 sequences are split between two write_some calls; the
+// importer's blocks end between sequences. A 300 KB string of 2- and 3-byte characters, in blocks of several
+// sizes and at several alignments, as JSONL and as HAR.
+TEST(Import, ALongStringOfMultiByteCharactersIsReadExactlyWhateverTheBlocks)
+{
+    std::string text;
+    while (text.size() < 300000)
+        text += "caf\xC3\xA9 \xE2\x9C\x93 ";
+    for (size_t blockBytes : {size_t(4096), size_t(1) << 16})
+        for (int pad = 0; pad < 4; ++pad)
+        {
+            const std::string padding(pad, 'x');
+            const std::string jsonl =
+                R"({"dir":"s2c","t":1.5,"opcode":"text","pad":")" + padding + R"(","data":")" + text + "\"}\n";
+            const std::string har = WebSocketHar({Item("receive", 1, padding + text)});
+            for (const std::string* file : {&jsonl, &har})
+            {
+                storage::MemorySource source(*file, {});
+                storage::CollectSink sink;
+                storage::ParseImport(source, "x", sink, {.blockBytes = blockBytes});
+                ASSERT_EQ(sink.sessions.size(), 1u);
+                EXPECT_TRUE(sink.sessions[0].messages.back().data == (file == &har ? padding : "") + text)
+                    << (file == &har ? "har" : "jsonl") << ", blocks of " << blockBytes << ", pad " << pad;
+            }
+        }
+}
+
 TEST(Import, AHarCutOffAt90PercentIsRefusedAndTheStoreIsUnchanged)
 {
     test::TempDir dir;

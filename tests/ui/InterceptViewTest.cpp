@@ -9,6 +9,7 @@
 #include "support/TestProcess.hpp"
 #include "ui/App.hpp"
 #include "ui/platform/HeadlessPlatform.hpp"
+#include "ui/views/MessageTableView.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,6 +101,18 @@ TEST_F(InterceptViewTest, AHeldMessageIsEditedInPlaceValidatedAndForwarded)
     ASSERT_TRUE(FramesUntil([&] { return !m_view->Busy(); }));
     EXPECT_TRUE(m_client->Wait(seq));
     ASSERT_TRUE(FramesUntil([&] { return m_view->Held().empty(); }));
+
+    // The message table marks both rows of the edited message once the recorder has stored them.
+    auto* table = m_app->FindView<MessageTableView>();
+    auto marked = [&](const std::string& mark)
+    {
+        for (const auto& row : table->Drawn())
+            if (row.what.find(mark) != std::string::npos)
+                return true;
+        return false;
+    };
+    EXPECT_TRUE(
+        FramesUntil([&] { return marked("break (edited), as received") && marked("break (edited), as sent"); }));
 }
 
 TEST_F(InterceptViewTest, DropMeansTheEngineNeverAnswers)

@@ -1,5 +1,6 @@
 #include "MessageDetailView.hpp"
 
+#include "cli/Format.hpp"
 #include "inspector/Envelope.hpp"
 #include "inspector/Utf8.hpp"
 #include "ui/Style.hpp"
@@ -321,6 +322,8 @@ void MessageDetailView::DrawHeader()
             flags += "generated (written by dapscope, not by the engine)";
         Row("Flags", flags, (m.flags & 3) ? colors::kPending : (m.flags & 8) ? colors::kGenerated : colors::kRedacted);
     }
+    if (!m.action.empty())
+        Row("Rule", cli::RuleMarkText(m), colors::kGenerated);
     const std::string status = MessageStatus(m);
     if (!status.empty())
         Row("Status", status, MessageColor(m));

@@ -1,5 +1,6 @@
 #include "MessageTableView.hpp"
 
+#include "cli/Format.hpp"
 #include "inspector/Envelope.hpp"
 #include "ui/Style.hpp"
 
@@ -420,7 +421,13 @@ void MessageTableView::DrawRow(int64_t id, int64_t origin)
     if (IsHttp(m->kind) && !m->headers.empty() && ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", m->headers.c_str());
     const bool generated = (m->flags & 8) != 0;
-    if (generated)
+    const std::string mark = cli::RuleMarkText(*m); // what a rule (or a person) did to it
+    if (!mark.empty())
+    {
+        ImGui::SameLine();
+        ColoredText(colors::kGenerated, mark.c_str());
+    }
+    else if (generated)
     {
         ImGui::SameLine();
         ColoredText(colors::kGenerated, "[dapscope]");
@@ -455,8 +462,11 @@ void MessageTableView::DrawRow(int64_t id, int64_t origin)
     ImGui::TableNextColumn();
     if (!m->task.empty())
         ImGui::TextUnformatted(m->task.c_str());
-    m_drawn.push_back({id, KindName(m->kind), what + (generated ? " [dapscope]" : ""), status, wire,
-                       m->latencyNs ? FormatDuration(*m->latencyNs) : std::string(), color});
+    m_drawn.push_back({id, KindName(m->kind),
+                       what + (!mark.empty() ? " " + mark
+                               : generated   ? " [dapscope]"
+                                             : ""),
+                       status, wire, m->latencyNs ? FormatDuration(*m->latencyNs) : std::string(), color});
 }
 
 void MessageTableView::RowContextMenu(const storage::MessageSummary& m)

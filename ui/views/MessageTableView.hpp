@@ -28,7 +28,7 @@ class MessageTableView : public View
     {
         int64_t id = 0;
         std::string kind;    // Kind column
-        std::string what;    // Command / event column (with its "[dapscope]" mark)
+        std::string what;    // Command / event column (with its "[dapscope]" or rule mark)
         std::string status;  // Status column
         std::string wire;    // Wire column ("" unknown)
         std::string latency; // Latency column

@@ -526,7 +526,11 @@ void Ingestor::Insert(Session& session, op::InsertMessage insert, const std::vec
     // and updating the pending row costs nothing while an UPDATE statement costs as much as the insert.
     int64_t id = insert.row.id;
     uint64_t size = insert.row.wireSize.value_or(insert.row.size);
-    m_blocks[session.id].Add(BlockEntryOf(id, insert.decoded));
+    BlockEntry entry = BlockEntryOf(id, insert.decoded);
+    entry.text = {insert.data}; // the columns the text filter searches (TraceReader.cpp, FilterConditions)
+    if (const inspector::HttpFields* http = insert.decoded.http ? &*insert.decoded.http : nullptr)
+        entry.text.insert(entry.text.end(), {http->target, http->head});
+    m_blocks[session.id].Add(entry);
     m_inserts[id] = m_ops.size();
     bool auth = insert.decoded.envelope.command == "auth";
     m_ops.push_back(std::move(insert));

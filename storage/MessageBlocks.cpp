@@ -15,6 +15,45 @@ std::string BlockNameToken(char kind, const std::string& name)
     return token;
 }
 
+namespace
+{
+// The two bits of a 3-byte sequence in a filter of kTrigramFilterBytes.
+std::pair<uint32_t, uint32_t> TrigramBits(const unsigned char* p)
+{
+    const uint64_t h = (uint64_t(p[0]) | uint64_t(p[1]) << 8 | uint64_t(p[2]) << 16) * 0x9E3779B97F4A7C15ull;
+    constexpr uint32_t kMask = kTrigramFilterBytes * 8 - 1;
+    return {static_cast<uint32_t>(h >> 40) & kMask, static_cast<uint32_t>(h >> 20) & kMask};
+}
+} // namespace
+
+void AddTrigrams(std::vector<uint8_t>& filter, std::string_view text)
+{
+    if (text.size() < 3)
+        return;
+    filter.resize(kTrigramFilterBytes);
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    for (size_t i = 0; i + 3 <= text.size(); ++i)
+    {
+        auto [a, b] = TrigramBits(p + i);
+        filter[a >> 3] |= uint8_t(1u << (a & 7));
+        filter[b >> 3] |= uint8_t(1u << (b & 7));
+    }
+}
+
+bool MayContain(const uint8_t* filter, size_t size, std::string_view needle)
+{
+    if (needle.size() < 3 || size != kTrigramFilterBytes)
+        return true;
+    const auto* p = reinterpret_cast<const unsigned char*>(needle.data());
+    for (size_t i = 0; i + 3 <= needle.size(); ++i)
+    {
+        auto [a, b] = TrigramBits(p + i);
+        if (!(filter[a >> 3] & (1u << (a & 7))) || !(filter[b >> 3] & (1u << (b & 7))))
+            return false;
+    }
+    return true;
+}
+
 std::string BlockSummary::NamesColumn() const
 {
     std::string column = "|";
@@ -28,7 +67,8 @@ std::string BlockSummary::NamesColumn() const
 
 void SessionBlocks::Merge(BlockSummary& block, const BlockEntry& entry)
 {
-    auto addName = [&](char kind, const std::string& name) {
+    auto addName = [&](char kind, const std::string& name)
+    {
         if (name.empty())
             return;
         std::string token = BlockNameToken(kind, name);
@@ -41,6 +81,8 @@ void SessionBlocks::Merge(BlockSummary& block, const BlockEntry& entry)
     if (entry.problem)
         ++block.problems;
     block.maxLatencyNs = std::max(block.maxLatencyNs, entry.latencyNs);
+    for (std::string_view text : entry.text)
+        AddTrigrams(block.trigrams, text);
     block.dirty = true;
 }
 

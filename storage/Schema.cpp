@@ -198,6 +198,12 @@ SELECT m.id, m.session_id AS session,
 FROM messages m;
 )sql";
 
+// Version 4 -> 5: a Bloom filter of each block's text, so a text search reads only the blocks that may hold it
+// (blocks written before have NULL: always read).
+const char* const kSchemaV5 = R"sql(
+ALTER TABLE message_blocks ADD COLUMN trigrams BLOB; -- AddTrigrams (MessageBlocks.hpp) of the block's text
+)sql";
+
 // Summaries for the messages a version-1 store already holds, built the way the writer builds them.
 void BackfillBlocks(SQLite::Database& db)
 {
@@ -332,6 +338,9 @@ void MigrateStep(SQLite::Database& db, int fromVersion)
         break;
     case 3:
         db.exec(kSchemaV4);
+        break;
+    case 4:
+        db.exec(kSchemaV5);
         break;
 
     default:

@@ -11,7 +11,7 @@
 namespace dapscope::storage
 {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 constexpr int kApplicationId = 0x44415053; // "DAPS"
 
 // A store that cannot be used: not SQLite, not dapscope's, newer than this build, locked, corrupt...

@@ -222,14 +222,15 @@ std::vector<MessageSummary> TraceReader::Messages(int64_t session, const Message
     };
 
     bool selective = !filter.command.empty() || !filter.event.empty() || !filter.task.empty() || filter.failedOnly ||
-                     filter.minLatencyNs;
+                     filter.minLatencyNs || filter.text.size() >= 3;
     if (!selective)
     {
         scan(afterId, INT64_MAX);
         return out;
     }
     // Visit only the blocks whose summary can match (MessageBlocks.hpp), in id order.
-    std::string blockSql = "SELECT first_id, last_id FROM message_blocks WHERE session_id = ? AND last_id > ?";
+    std::string blockSql =
+        "SELECT first_id, last_id, trigrams FROM message_blocks WHERE session_id = ? AND last_id > ?";
     std::vector<std::string> tokens;
     if (!filter.command.empty())
         tokens.push_back("|" + BlockNameToken('c', filter.command) + "|");
@@ -255,6 +256,11 @@ std::vector<MessageSummary> TraceReader::Messages(int64_t session, const Message
         int64_t last = blocks.getColumn(1).getInt64();
         if (last <= scanned)
             continue;
+        const SQLite::Column trigrams = blocks.getColumn(2);
+        if (!filter.text.empty() && !trigrams.isNull() &&
+            !MayContain(static_cast<const uint8_t*>(trigrams.getBlob()), static_cast<size_t>(trigrams.getBytes()),
+                        filter.text))
+            continue; // no message of the block holds the text
         scan(std::max(scanned, first - 1), last);
         scanned = last;
     }

@@ -67,7 +67,7 @@ TraceWriter::TraceWriter(SQLite::Database& db)
                           "task = coalesce(?, task) WHERE id = ?"),
       m_insertChunk(db, "INSERT INTO message_chunks (message_id, idx, data) VALUES (?, ?, ?)"),
       m_upsertBlock(db, "INSERT OR REPLACE INTO message_blocks (session_id, block, first_id, last_id, names, problems, "
-                        "max_latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                        "max_latency_ns, trigrams) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 {
 }
 
@@ -309,6 +309,10 @@ void TraceWriter::Write(const op::UpsertBlock& op)
         m_upsertBlock.bind(7, block.maxLatencyNs);
     else
         m_upsertBlock.bind(7);
+    if (block.trigrams.empty())
+        m_upsertBlock.bind(8); // NULL: may hold anything
+    else
+        m_upsertBlock.bindNoCopy(8, block.trigrams.data(), static_cast<int>(block.trigrams.size()));
     Run(m_upsertBlock);
 }
 

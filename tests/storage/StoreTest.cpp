@@ -159,11 +159,15 @@ TEST(Store, EachMigrationStepRunsAlone)
     EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'protocol'").getInt(), 1);
     storage::MigrateStep(db, 3);
     EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
-    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_table_info('messages') WHERE name IN ('rule', 'action')")
-                  .getInt(),
-              2);
-    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_table_info('message_view') WHERE name = 'synthesized'").getInt(),
-              1);
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM pragma_table_info('messages') WHERE name IN ('rule', 'action')").getInt(),
+        2);
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM pragma_table_info('message_view') WHERE name = 'synthesized'").getInt(), 1);
+    storage::MigrateStep(db, 4);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM pragma_table_info('message_blocks') WHERE name = 'trigrams'").getInt(), 1);
     EXPECT_THROW(storage::MigrateStep(db, storage::kSchemaVersion), storage::StoreError);
 }
 

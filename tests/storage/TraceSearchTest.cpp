@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <set>
 
 using namespace dapscope;
@@ -205,3 +206,51 @@ TEST(TraceSearch, StopsAtTheLimitAndResumesAfterTheLastHit)
 }
 
 } // namespace
+
+// The text filter skips blocks through their trigram filters: it must find what a scan of every stored byte finds,
+// for texts that are there (in every position of a message) and texts that are not, over blocks of 1,024 messages.
+TEST(TraceSearch, TextSearchThroughBlockFiltersFindsWhatAFullScanFinds)
+{
+    test::TempDir dir;
+    std::mt19937 rng(5);
+    const char* words[] = {"alpha", "beta", "gamma", "caf\xC3\xA9", "\xE2\x9C\x93", "rrext_ping", "Needle", "x"};
+    std::vector<std::string> datas;
+    std::string jsonl;
+    double t = kBaseSeconds;
+    for (int i = 0; i < 2500; ++i) // three blocks
+    {
+        std::string text = "{\"n\":" + std::to_string(i) + ",\"w\":\"";
+        for (int w = 0; w < 6; ++w)
+            text += std::string(words[rng() % 8]) + (rng() % 3 ? " " : "-");
+        text += "\"}";
+        datas.push_back(text);
+        jsonl += Line(1, t += 0.001, i % 2 ? "s2c" : "c2s", text);
+    }
+    std::ofstream(dir.File("one.jsonl"), std::ios::binary) << jsonl;
+    ASSERT_EQ(storage::ImportFile(dir.File("traces.db"), dir.File("one.jsonl")).sessions.size(), 1u);
+    storage::TraceReader reader(dir.File("traces.db"));
+
+    std::vector<std::string> needles = {"Needle-", "caf\xC3\xA9 \xE2\x9C\x93",   "\"n\":2499", "absent-text",
+                                        "ammag",   "Needle Needle Needle Needle"};
+    auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    for (int k = 0; k < 40; ++k) // pieces of stored messages, anywhere in them (whole characters: what users type)
+    {
+        const std::string& d = datas[rng() % datas.size()];
+        size_t from = rng() % (d.size() - 3), end = std::min(d.size(), from + 3 + rng() % 12);
+        while (from < end && continuation(d[from]))
+            ++from;
+        while (end < d.size() && continuation(d[end]))
+            ++end;
+        if (end - from >= 3)
+            needles.push_back(d.substr(from, end - from));
+    }
+    for (const std::string& needle : needles)
+    {
+        size_t expected = 0;
+        for (const std::string& d : datas)
+            expected += d.find(needle) != std::string::npos;
+        storage::MessageFilter filter;
+        filter.text = needle;
+        EXPECT_EQ(reader.Search(filter, {}, 10000).size(), expected) << needle;
+    }
+}

@@ -17,23 +17,6 @@ namespace
 
 using namespace std::chrono_literals;
 
-struct Result
-{
-    int status = -1;
-    std::string output;
-};
-
-Result Dapscope(std::vector<std::string> args)
-{
-    args.insert(args.begin(), test::BinPath("dapscope"));
-    test::TestProcess process(std::move(args), {}, true);
-    auto status = process.Wait(60s);
-    while (process.ReadLine(1s))
-    {
-    }
-    return {status.value_or(-1), process.Output()};
-}
-
 TEST(ControlCommands, BreakHoldReleaseThroughTheControlSocket)
 {
     test::TempDir dir;
@@ -42,19 +25,20 @@ TEST(ControlCommands, BreakHoldReleaseThroughTheControlSocket)
     test::ProxyProcess proxy(engine.Address(), db, {"--control", "--quiet"});
     ASSERT_NE(proxy.Port(), 0) << proxy.Process().Output();
 
-    Result added = Dapscope({"break", "add", "--db", db, "--dir", "c2s", "--command", "rrext_ping"});
+    test::CommandResult added =
+        test::RunDapscope({"break", "add", "--db", db, "--dir", "c2s", "--command", "rrext_ping"});
     ASSERT_EQ(added.status, 0) << added.output;
     EXPECT_NE(added.output.find("breakpoint break-rrext_ping added"), std::string::npos) << added.output;
-    EXPECT_NE(Dapscope({"break", "list", "--db", db}).output.find("break-rrext_ping"), std::string::npos);
+    EXPECT_NE(test::RunDapscope({"break", "list", "--db", db}).output.find("break-rrext_ping"), std::string::npos);
 
     auto client = mock::DapClient::Connect(proxy.Url());
     ASSERT_TRUE(client->Call("auth", {{"auth", "sk-control-test"}}));
     int64_t seq = client->Send("rrext_ping");
-    Result held;
+    test::CommandResult held;
     for (auto end = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < end;
          std::this_thread::sleep_for(50ms))
     {
-        held = Dapscope({"held", "--db", db});
+        held = test::RunDapscope({"held", "--db", db});
         if (held.output.find("rrext_ping") != std::string::npos)
             break;
     }
@@ -62,14 +46,14 @@ TEST(ControlCommands, BreakHoldReleaseThroughTheControlSocket)
     ASSERT_NE(held.output.find("rule break-rrext_ping"), std::string::npos) << held.output;
     const std::string id = held.output.substr(0, held.output.find(' '));
 
-    Result wrong = Dapscope({"release", "--db", db, "999999"});
+    test::CommandResult wrong = test::RunDapscope({"release", "--db", db, "999999"});
     EXPECT_EQ(wrong.status, 1) << wrong.output;
     EXPECT_NE(wrong.output.find("no message is held under id 999999"), std::string::npos) << wrong.output;
-    Result released = Dapscope({"release", "--db", db, id});
+    test::CommandResult released = test::RunDapscope({"release", "--db", db, id});
     EXPECT_EQ(released.status, 0) << released.output;
     EXPECT_TRUE(client->Wait(seq));
 
-    Result closed = Dapscope({"close", "--db", db, "1", "--code", "4002", "--reason", "done"});
+    test::CommandResult closed = test::RunDapscope({"close", "--db", db, "1", "--code", "4002", "--reason", "done"});
     EXPECT_EQ(closed.status, 0) << closed.output;
     auto info = client->Socket().WaitClosed(10s);
     ASSERT_TRUE(info);
@@ -80,7 +64,7 @@ TEST(ControlCommands, BreakHoldReleaseThroughTheControlSocket)
 TEST(ControlCommands, NoProxyToTalkToExitsTwo)
 {
     test::TempDir dir;
-    Result r = Dapscope({"held", "--db", dir.File("nothing.db")});
+    test::CommandResult r = test::RunDapscope({"held", "--db", dir.File("nothing.db")});
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find("dapscope proxy --control"), std::string::npos) << r.output;
 }

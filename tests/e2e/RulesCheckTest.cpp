@@ -13,20 +13,9 @@ namespace
 
 using namespace std::chrono_literals;
 
-struct Result
+test::CommandResult Check(const std::string& path)
 {
-    int status = -1;
-    std::string output;
-};
-
-Result Check(const std::string& path)
-{
-    test::TestProcess process({test::BinPath("dapscope"), "rules", "check", path}, {}, true);
-    auto status = process.Wait(60s);
-    while (process.ReadLine(1s))
-    {
-    }
-    return {status.value_or(-1), process.Output()};
+    return test::RunDapscope({"rules", "check", path});
 }
 
 void Write(const std::string& path, const std::string& text)
@@ -39,7 +28,7 @@ TEST(RulesCheck, ValidFileExitsZeroAndListsTheRules)
     test::TempDir dir;
     Write(dir.File("rules.yaml"), "rules:\n  - name: slow\n    match: {command: launch}\n    delay: 2s\n"
                                   "  - {name: gone, match: {event: output}, drop: true}\n");
-    Result r = Check(dir.File("rules.yaml"));
+    test::CommandResult r = Check(dir.File("rules.yaml"));
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("valid, 2 rules"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("slow (line 2): delay"), std::string::npos) << r.output;
@@ -51,7 +40,7 @@ TEST(RulesCheck, BadFileExitsTwoWithLineAndColumn)
     test::TempDir dir;
     std::string path = dir.File("rules.yaml");
     Write(path, "rules:\n  - name: slow\n    match: {command: launch}\n    delya: 2s\n");
-    Result r = Check(path);
+    test::CommandResult r = Check(path);
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find("dapscope: " + path + ":4:5: unknown key 'delya'"), std::string::npos) << r.output;
 
@@ -64,7 +53,7 @@ TEST(RulesCheck, BadFileExitsTwoWithLineAndColumn)
 TEST(RulesCheck, MissingFileExitsTwo)
 {
     test::TempDir dir;
-    Result r = Check(dir.File("absent.yaml"));
+    test::CommandResult r = Check(dir.File("absent.yaml"));
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find("cannot read rules file " + dir.File("absent.yaml")), std::string::npos) << r.output;
 }

@@ -143,6 +143,17 @@ struct RulesProxy : ::testing::Test
         return index < streams.size() ? SentToEngine(streams[index].toTarget) : std::vector<json::object>{};
     }
 
+    // The store id of the one live WebSocket session, as `dapscope sessions` shows it (0: none within 10 s).
+    int64_t LiveSession()
+    {
+        for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+             std::this_thread::sleep_for(20ms))
+            for (uint64_t id : capture->Relay().LiveWebSocketSessions())
+                if (int64_t session = capture->Recorder().StoreSession(id))
+                    return session;
+        return 0;
+    }
+
     // Stop the capture and read what it stored of its one session.
     std::vector<storage::MessageSummary> Stored(storage::SessionSummary* session = nullptr)
     {
@@ -502,11 +513,7 @@ TEST_F(RulesProxy, AnInjectedRequestIsAnsweredToTheUserAndTheClientSeesNothing)
     StartControlled();
     auto client = Connect();
     // The session's store id, as `dapscope sessions` shows it.
-    int64_t session = 0;
-    for (auto end = std::chrono::steady_clock::now() + 10s; !session && std::chrono::steady_clock::now() < end;
-         std::this_thread::sleep_for(20ms))
-        for (uint64_t id : capture->Relay().LiveWebSocketSessions())
-            session = capture->Recorder().StoreSession(id);
+    const int64_t session = LiveSession();
     ASSERT_NE(session, 0);
     json::object answer =
         Control({{"op", "inject"}, {"session", session}, {"request", json::object{{"command", "rrext_ping"}}}});
@@ -561,11 +568,7 @@ TEST_F(RulesProxy, CloseFromTheControlEndpoint)
 {
     StartControlled();
     auto client = Connect();
-    int64_t session = 0;
-    for (auto end = std::chrono::steady_clock::now() + 10s; !session && std::chrono::steady_clock::now() < end;
-         std::this_thread::sleep_for(20ms))
-        for (uint64_t id : capture->Relay().LiveWebSocketSessions())
-            session = capture->Recorder().StoreSession(id);
+    const int64_t session = LiveSession();
     ASSERT_EQ(Control({{"op", "close"}, {"session", session}, {"code", 4001}, {"reason", "by hand"}}).at("ok"), true);
     auto closed = client->Socket().WaitClosed(10s);
     ASSERT_TRUE(closed);

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,12 +245,19 @@ TEST(TerminalProgress, DrawsOnATerminalOnlyAndOnlyForLongWork)
     ::dup2(savedStderr, STDERR_FILENO);
 
     EXPECT_FALSE(onPipe);
-    ::fcntl(master, F_SETFL, O_NONBLOCK);
-    std::string drawn(4096, '\0');
-    ssize_t n = ::read(master, drawn.data(), drawn.size());
-    drawn.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    EXPECT_EQ(drawn, "\rexporting 3 session(s)  [####----------------] 12,345/50,000 messages"
-                     "\rexporting 3 session(s)  [####################] 50,000/50,000 messages\r\n");
+    // The terminal may hand the drawing over in more than one read: read until it has gone quiet.
+    const std::string expected = "\rexporting 3 session(s)  [####----------------] 12,345/50,000 messages"
+                                 "\rexporting 3 session(s)  [####################] 50,000/50,000 messages\r\n";
+    std::string drawn;
+    for (pollfd ready{master, POLLIN, 0}; drawn.size() < expected.size() && ::poll(&ready, 1, 2000) > 0;)
+    {
+        char chunk[4096];
+        ssize_t n = ::read(master, chunk, sizeof chunk);
+        if (n <= 0)
+            break;
+        drawn.append(chunk, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(drawn, expected);
     for (int fd : {master, slave, pipeFds[0], pipeFds[1], savedStderr})
         ::close(fd);
 }

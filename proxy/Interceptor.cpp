@@ -100,14 +100,17 @@ void Interceptor::Received(Side from, const SharedBytes& bytes, int64_t nowNs)
             in.carry.assign(bytes.data() + pos, size - pos);
             break;
         }
-        // Complete the frame begun earlier: its header first, then its payload.
-        const auto* carried = reinterpret_cast<const uint8_t*>(in.carry.data());
-        size_t headerSize = wire::ParseFrameHeader(carried, in.carry.size(), header);
+        // Complete the frame begun earlier: its header first, then its payload. It is judged after the bytes are
+        // added, so a frame that ends with this read goes on now, not with the next one.
+        auto parseCarry = [&]
+        { return wire::ParseFrameHeader(reinterpret_cast<const uint8_t*>(in.carry.data()), in.carry.size(), header); };
+        size_t headerSize = parseCarry();
         const size_t want = headerSize ? headerSize + header.payloadLength : HeaderBytes(in.carry);
         const size_t take = std::min(want - in.carry.size(), size - pos);
         in.carry.append(bytes.data() + pos, take);
         pos += take;
-        if (!headerSize || in.carry.size() < want)
+        headerSize = parseCarry();
+        if (!headerSize || in.carry.size() < headerSize + header.payloadLength)
             continue;
         SharedBytes frame(std::move(in.carry));
         in.carry.clear();

@@ -138,3 +138,16 @@ TEST(Interceptor, HeldMessagesGoInTheOrderTheyCame)
     EXPECT_EQ(out[0].mark->action, "break (released)");
     EXPECT_EQ(interceptor.NextDueNs(), 0);
 }
+
+TEST(Interceptor, AFrameThatEndsWithAReadGoesOnAtOnce)
+{
+    // An empty close and an empty ping whose headers arrive split: each goes on as its last byte arrives.
+    Interceptor interceptor(Rules("rules:\n  - name: b\n    match: {command: rrext_ping}\n    drop: true\n"), {}, {});
+    const std::string ping = ClientFrame(wire::WsOpcode::Ping, "");
+    interceptor.Received(Side::Client, capture::SharedBytes(ping.substr(0, 1)), 1);
+    EXPECT_TRUE(interceptor.Ready().empty());
+    interceptor.Received(Side::Client, capture::SharedBytes(ping.substr(1)), 2);
+    ASSERT_EQ(interceptor.Ready().size(), 1u);
+    EXPECT_EQ(interceptor.Ready()[0].bytes.View(), ping);
+    EXPECT_TRUE(interceptor.Between(Side::Client));
+}

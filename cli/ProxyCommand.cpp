@@ -97,12 +97,12 @@ int RunProxy(const ProxyArgs& args)
     options.relay.rulesFile = args.rules;
     options.relay.control = args.control;
     options.relay.holdTimeoutMs = static_cast<int64_t>(args.holdTimeout * 1000);
-    auto print = [](const std::string& line)
+    // Rule reloads are printed even with --quiet: they change what the relay does.
+    options.relay.log = [](const std::string& line)
     {
         std::printf("dapscope proxy: %s\n", line.c_str());
         std::fflush(stdout);
     };
-    options.relay.log = print; // rule reloads are printed even with --quiet: they change what the relay does
     if (!args.quiet)
         options.log = [](const std::string& line)
         {

@@ -41,21 +41,10 @@ inline int64_t CaptureThroughProxy(const std::string& db, int upstreamPort,
     return capture.Recorder().StoreSession(1);
 }
 
-struct Finished
+// `dapscope ARGS...` to its end, its stdout alone (replay's and diff's reports are parsed from it).
+inline CommandResult RunDapscopeStdout(const std::vector<std::string>& args)
 {
-    int status = -1;    // exit status, -1 when it did not end in time
-    std::string output; // its stdout
-};
-
-// Run `dapscope ARGS...` to its end.
-inline Finished RunDapscope(std::vector<std::string> args)
-{
-    args.insert(args.begin(), BinPath("dapscope"));
-    TestProcess process(args);
-    while (process.ReadLine(120s))
-    {
-    }
-    return {process.Wait(30s).value_or(-1), process.Output()};
+    return RunDapscope(args, false);
 }
 
 inline boost::json::object ReadJsonFile(const std::string& path)

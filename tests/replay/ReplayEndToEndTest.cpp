@@ -35,12 +35,12 @@ struct ReplayEndToEnd : ::testing::Test
         ASSERT_GT(original, 0);
     }
 
-    test::Finished Replay(const std::string& to, std::vector<std::string> extra = {})
+    test::CommandResult Replay(const std::string& to, std::vector<std::string> extra = {})
     {
         std::vector<std::string> args = {"replay",  std::to_string(original), "--to", to, "--db", db, "--report",
                                          reportPath};
         args.insert(args.end(), extra.begin(), extra.end());
-        return test::RunDapscope(args);
+        return test::RunDapscopeStdout(args);
     }
 };
 
@@ -135,11 +135,11 @@ TEST_F(ReplayEndToEnd, DiffOfTheCaptureWithItsReplayIsEquivalentAndWithAChangedE
     const std::string other = std::to_string(sessions[2].id);
     const std::string self = std::to_string(original);
 
-    auto run = test::RunDapscope({"diff", self, same, "--db", db});
+    auto run = test::RunDapscopeStdout({"diff", self, same, "--db", db});
     EXPECT_EQ(run.status, 0) << run.output;
     EXPECT_NE(run.output.find("32 requests: 32 matched"), std::string::npos) << run.output;
 
-    run = test::RunDapscope({"diff", self, "last", "--db", db, "--report", reportPath});
+    run = test::RunDapscopeStdout({"diff", self, "last", "--db", db, "--report", reportPath});
     EXPECT_EQ(run.status, 1) << run.output;
     auto report = test::ReadJsonFile(reportPath);
     EXPECT_EQ(report["outcome"], "differs");
@@ -156,24 +156,24 @@ TEST_F(ReplayEndToEnd, DiffOfTheCaptureWithItsReplayIsEquivalentAndWithAChangedE
             EXPECT_EQ(row.at("differences").as_array()[0].at("b"), "false");
         }
     // --ignore takes the difference away.
-    EXPECT_EQ(test::RunDapscope({"diff", self, other, "--db", db, "--ignore", "$.body.pong"}).status, 0);
+    EXPECT_EQ(test::RunDapscopeStdout({"diff", self, other, "--db", db, "--ignore", "$.body.pong"}).status, 0);
 
     // A golden file against the store: the capture exported as HAR, compared with the replay.
     const std::string har = dir.File("golden.har");
-    ASSERT_EQ(test::RunDapscope({"export", self, "--db", db, "-o", har}).status, 0);
-    run = test::RunDapscope({"diff", har, same, "--db", db, "--json"});
+    ASSERT_EQ(test::RunDapscopeStdout({"export", self, "--db", db, "-o", har}).status, 0);
+    run = test::RunDapscopeStdout({"diff", har, same, "--db", db, "--json"});
     EXPECT_EQ(run.status, 0) << run.output;
     EXPECT_EQ(json::parse(run.output).at("outcome"), "equivalent");
-    EXPECT_EQ(test::RunDapscope({"diff", har, other, "--db", db}).status, 1);
+    EXPECT_EQ(test::RunDapscopeStdout({"diff", har, other, "--db", db}).status, 1);
 
     // What cannot be compared: exit 2 with the reason.
-    run = test::RunDapscope({"diff", self, "999", "--db", db});
+    run = test::RunDapscopeStdout({"diff", self, "999", "--db", db});
     EXPECT_EQ(run.status, 2);
-    EXPECT_EQ(test::RunDapscope({"diff", dir.File("missing.har"), self, "--db", db}).status, 2);
+    EXPECT_EQ(test::RunDapscopeStdout({"diff", dir.File("missing.har"), self, "--db", db}).status, 2);
     const std::string bad = dir.File("bad.har");
     std::ofstream(bad) << "{\"log\": [";
-    EXPECT_EQ(test::RunDapscope({"diff", bad, self, "--db", db}).status, 2);
-    EXPECT_EQ(test::RunDapscope({"diff", self, same, "--db", db, "--ignore", "body.pong"}).status, 2);
+    EXPECT_EQ(test::RunDapscopeStdout({"diff", bad, self, "--db", db}).status, 2);
+    EXPECT_EQ(test::RunDapscopeStdout({"diff", self, same, "--db", db, "--ignore", "body.pong"}).status, 2);
 }
 
 TEST_F(ReplayEndToEnd, AnEngineThatAnswersOneFieldDifferentlyGivesExit1AndThePath)
@@ -285,7 +285,7 @@ TEST_F(ReplayEndToEnd, UnreachableEngineOrUnknownSessionCannotRun)
     EXPECT_EQ(run.status, 2);
     EXPECT_NE(std::string(test::ReadJsonFile(reportPath)["reason"].as_string()).find("cannot connect"),
               std::string::npos);
-    run = test::RunDapscope({"replay", "999", "--to", "127.0.0.1:1", "--db", db, "--report", reportPath});
+    run = test::RunDapscopeStdout({"replay", "999", "--to", "127.0.0.1:1", "--db", db, "--report", reportPath});
     EXPECT_EQ(run.status, 2);
     EXPECT_NE(std::string(test::ReadJsonFile(reportPath)["reason"].as_string()).find("no session 999"),
               std::string::npos);

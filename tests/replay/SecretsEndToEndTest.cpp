@@ -80,8 +80,8 @@ TEST_F(ReplaySecrets, ReplayWithAnotherKeySendsThatKeyAndIsEquivalent)
     mock::EngineOptions options;
     options.apiKey = rotated; // refuses every other key
     test::Engine engine(options);
-    auto run = test::RunDapscope({"replay", std::to_string(session), "--to", engine.Address(), "--apikey", rotated,
-                                  "--db", db, "--report", reportPath});
+    auto run = test::RunDapscopeStdout({"replay", std::to_string(session), "--to", engine.Address(), "--apikey",
+                                        rotated, "--db", db, "--report", reportPath});
     ASSERT_EQ(run.status, 0) << run.output;
     auto report = test::ReadJsonFile(reportPath);
     EXPECT_EQ(report["outcome"], "equivalent");
@@ -105,7 +105,7 @@ TEST_F(ReplaySecrets, ReplayWithAnotherKeySendsThatKeyAndIsEquivalent)
 
     // The key may come from the environment as well.
     setenv("ROCKETRIDE_APIKEY", rotated.c_str(), 1);
-    run = test::RunDapscope({"replay", std::to_string(session), "--to", engine.Address(), "--db", db});
+    run = test::RunDapscopeStdout({"replay", std::to_string(session), "--to", engine.Address(), "--db", db});
     unsetenv("ROCKETRIDE_APIKEY");
     EXPECT_EQ(run.status, 0) << run.output;
 }
@@ -132,8 +132,8 @@ TEST_F(ReplaySecrets, AnUnrelatedRedactedEnvSecretStopsReplayWithItsPath)
         });
     ASSERT_GT(session, 0);
 
-    auto run = test::RunDapscope({"replay", std::to_string(session), "--to", engine.Address(), "--apikey", kKey, "--db",
-                                  db, "--report", reportPath});
+    auto run = test::RunDapscopeStdout({"replay", std::to_string(session), "--to", engine.Address(), "--apikey", kKey,
+                                        "--db", db, "--report", reportPath});
     ASSERT_EQ(run.status, 2) << run.output;
     auto report = test::ReadJsonFile(reportPath);
     const std::string reason(report["reason"].as_string());
@@ -142,7 +142,7 @@ TEST_F(ReplaySecrets, AnUnrelatedRedactedEnvSecretStopsReplayWithItsPath)
     EXPECT_NE(reason.find("--allow-markers"), std::string::npos) << reason;
 
     // Allowed explicitly, the marker goes as it is and the rest replays (the engine keeps no other env).
-    run = test::RunDapscope({"replay", std::to_string(session), "--to", engine.Address(), "--apikey", kKey,
-                             "--allow-markers", "--db", db, "--report", reportPath});
+    run = test::RunDapscopeStdout({"replay", std::to_string(session), "--to", engine.Address(), "--apikey", kKey,
+                                   "--allow-markers", "--db", db, "--report", reportPath});
     EXPECT_EQ(run.status, 0) << run.output;
 }

@@ -223,16 +223,15 @@ bool Shell(const std::string& command)
     return std::system(command.c_str()) == 0;
 }
 
-CommandResult RunDapscope(const std::vector<std::string>& args)
+CommandResult RunDapscope(const std::vector<std::string>& args, bool mergeStderr)
 {
     std::vector<std::string> argv{BinPath("dapscope")};
     argv.insert(argv.end(), args.begin(), args.end());
-    TestProcess process(std::move(argv), {}, true);
-    auto status = process.Wait(std::chrono::seconds(60));
-    while (process.ReadLine(std::chrono::seconds(1)))
+    TestProcess process(std::move(argv), {}, mergeStderr);
+    while (process.ReadLine(std::chrono::seconds(120)))
     {
     }
-    return {status.value_or(-1), process.Output()};
+    return {process.Wait(std::chrono::seconds(30)).value_or(-1), process.Output()};
 }
 
 int PortFromLine(const std::string& line)

@@ -67,13 +67,13 @@ std::string RawExchange(int port, const std::string& request, std::chrono::milli
 // Run a shell command; true when it exits 0.
 bool Shell(const std::string& command);
 
-// `dapscope ARGS...` run to its end (60 s at most): its exit status (-1: it did not end) and its output, stderr
-// merged into stdout.
+// `dapscope ARGS...` run to its end (120 s at most): its exit status (-1: it did not end) and its output (stdout,
+// with stderr merged in unless `mergeStderr` is false).
 struct CommandResult
 {
     int status = -1;
     std::string output;
 };
-CommandResult RunDapscope(const std::vector<std::string>& args);
+CommandResult RunDapscope(const std::vector<std::string>& args, bool mergeStderr = true);
 
 } // namespace dapscope::test
